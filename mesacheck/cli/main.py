@@ -1,0 +1,77 @@
+"""The ``mesacheck`` command: one parser, one module per subcommand.
+
+Each subcommand module in SUBCOMMANDS exposes ``add_parser(subparsers)`` (which registers its
+parser and sets ``func``) and its ``run(args) -> int``. Every MesacheckError and every argparse
+error ends as one line on stderr and exit code 2; no traceback reaches the user.
+"""
+import argparse
+import importlib
+import sys
+
+from mesacheck import __version__
+from mesacheck.errors import MesacheckError
+
+SUBCOMMANDS = [
+    "dists",
+    "simulate",
+    "bench",
+    "derive",
+    "flow",
+    "reproduce",
+    "verify",
+    "latex",
+]
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's exit so that bad arguments give one line and exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line (no usage dump), raised for main() to report."""
+
+    def error(self, message):  # noqa: D401 - argparse hook
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser():
+    """Return the top-level parser with every available subcommand registered."""
+    parser = Parser(
+        prog="mesacheck",
+        description="Derive, integrate, simulate and check the claims of Zheng et al. (NeurIPS 2024) "
+        "on mesa-optimization in autoregressively trained linear transformers.",
+    )
+    parser.add_argument("--version", action="version", version=f"mesacheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"mesacheck.cli.cmd_{name.replace('-', '_')}")
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the console script; returns the process exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        args.argv = ["mesacheck", *argv]
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"mesacheck: error: {exc}", file=sys.stderr)
+        return 2
+    except MesacheckError as exc:
+        print(f"mesacheck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mesacheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
