@@ -43,6 +43,21 @@ def moment_exponents(factors, classes):
     return tuple(alpha[c] for c in classes), tuple(beta[c] for c in classes)
 
 
+def real_part(expr):
+    """Real part of an expectation that is real by construction (|.|^2 sums).
+
+    Harmonic numbers of T - 2 are real for T >= 3, which SymPy cannot know; they are hidden
+    behind real placeholders while the real part is taken.
+    """
+    expr = sympy.expand(expr)
+    if expr.is_real:
+        return expr
+    harmonics = sorted(expr.atoms(sympy.harmonic), key=sympy.default_sort_key)
+    holders = [sympy.Dummy(real=True) for _ in harmonics]
+    hidden = expr.xreplace(dict(zip(harmonics, holders)))
+    return sympy.expand(sympy.re(hidden)).xreplace(dict(zip(holders, harmonics)))
+
+
 @lru_cache(maxsize=None)
 def _weight(formula, power, T):
     return weighted_sum(formula, power, T)

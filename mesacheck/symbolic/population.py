@@ -23,6 +23,7 @@ from mesacheck.symbolic.expectation import (
     lin_factors,
     prefix_ranges,
     quad_factors,
+    real_part,
     x,
 )
 from mesacheck.symbolic.torus import Aff
@@ -103,7 +104,7 @@ class PopulationLoss:
                     for (b2, c2), k2 in nzK:
                         total += sympy.Rational(1, 2) * p * p2 * k * k2 * self.quad((a2, b2, c2), (a, b, c))
             for (b, c), k in nzK:
-                total -= sympy.re(p * k * self.lin(r, (a, b, c)))
+                total -= real_part(p * k * self.lin(r, (a, b, c)))
         return sympy.expand(total)
 
     def gradient_at(self, P, K):
@@ -127,7 +128,7 @@ class PopulationLoss:
                             acc += p * k * k2 * self.quad((xx, b2, c2), (y, b, c))
                 for (b, c), k in nzK:
                     acc -= k * self.lin(r, (xx, b, c))
-                gP[r, xx] = sympy.re(sympy.expand(acc))
+                gP[r, xx] = real_part(acc)
         for b, c in product(range(self.n), repeat=2):
             acc = sympy.Integer(0)
             for (b2, c2), k2 in nzK:
@@ -137,7 +138,7 @@ class PopulationLoss:
                             acc += p * p2 * k2 * self.quad((a2, b2, c2), (a, b, c))
             for (r, a), p in nzP:
                 acc -= p * self.lin(r, (a, b, c))
-            gK[b, c] = sympy.re(sympy.expand(acc))
+            gK[b, c] = real_part(acc)
         return gP, gK
 
     # -- all coefficients (for the numeric boundary) -----------------------------------------

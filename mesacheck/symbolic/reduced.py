@@ -14,7 +14,7 @@ import sympy
 
 from mesacheck.errors import InputError, MesacheckError
 from mesacheck.symbolic.derivation import Derivation
-from mesacheck.symbolic.expectation import I, I2, T_VAR, Expectation, prefix_ranges, x
+from mesacheck.symbolic.expectation import I, I2, T_VAR, Expectation, prefix_ranges, real_part, x
 from mesacheck.symbolic.torus import Aff
 
 a, b = sympy.symbols("a b", real=True)
@@ -45,21 +45,6 @@ def _const_build(s):
     return [x(T_VAR + ONE, s["r"]), x(T_VAR + ONE, s["r"], True)]
 
 
-def _real(expr):
-    """Real part of an expectation that is real by construction (|.|^2 sums).
-
-    Harmonic numbers of T - 2 are real for T >= 3, which SymPy cannot know; they are hidden
-    behind real placeholders while the real part is taken.
-    """
-    expr = sympy.expand(expr)
-    if expr.is_real:
-        return expr
-    harmonics = sorted(expr.atoms(sympy.harmonic), key=sympy.default_sort_key)
-    holders = [sympy.Dummy(real=True) for _ in harmonics]
-    hidden = expr.xreplace(dict(zip(harmonics, holders)))
-    return sympy.expand(sympy.re(hidden)).xreplace(dict(zip(holders, harmonics)))
-
-
 def sign_for_valid_T_d(expr):
     """Sign (+1, -1, 0) of ``expr`` for every integer T >= 3 and d >= 1, or None if undecided."""
     Tp = sympy.Symbol("T_p", integer=True, nonnegative=True)
@@ -85,6 +70,14 @@ def at_T(expr, T):
     return sympy.expand(expr.xreplace(held).subs(T_SYMBOL, T))
 
 
+def tidy(expr):
+    """simplify() that keeps harmonic numbers H_n as symbols (so H_998 is not expanded)."""
+    hs = sorted(expr.atoms(sympy.harmonic), key=sympy.default_sort_key)
+    holders = [sympy.Dummy(positive=True) for _ in hs]
+    out = sympy.simplify(expr.xreplace(dict(zip(hs, holders))))
+    return out.xreplace(dict(zip(holders, hs)))
+
+
 def structured_coefficients(dist, d, T):
     """(Q, R, C, min_T): the loss on the structured set is Q (ab)^2 / 2 - R ab + C exactly.
 
@@ -96,7 +89,7 @@ def structured_coefficients(dist, d, T):
     Q = E.index_sum(["r", "k", "kp"], _quad_build, prefix_ranges(I, I2), 2)
     R = E.index_sum(["r", "k"], _lin_build, prefix_ranges(I), 1)
     C = E.index_sum(["r"], _const_build, prefix_ranges(), 0) / 2
-    return _real(Q), _real(R), _real(C), E.min_T
+    return real_part(Q), real_part(R), real_part(C), E.min_T
 
 
 Q_ABS, R_ABS = sympy.symbols("Q R", positive=True)
