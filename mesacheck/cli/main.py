@@ -44,9 +44,27 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"mesacheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in SUBCOMMANDS:
-        module = importlib.import_module(f"mesacheck.cli.cmd_{name.replace('-', '_')}")
-        module.add_parser(sub)
+        module = available_module(name)
+        if module is not None:
+            module.add_parser(sub)
     return parser
+
+
+def available_module(name):
+    """The module of subcommand ``name``, or None while it does not exist yet (any other import
+    error propagates: a broken module must not be hidden)."""
+    module_name = f"mesacheck.cli.cmd_{name.replace('-', '_')}"
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
+def _one_line(message):
+    """``message`` on one line: user text with newlines must not split the error."""
+    return " ".join(str(message).splitlines())
 
 
 def main(argv=None):
@@ -60,11 +78,8 @@ def main(argv=None):
             return 2
         args.argv = ["mesacheck", *argv]
         return int(args.func(args) or 0)
-    except UsageError as exc:
-        print(f"mesacheck: error: {exc}", file=sys.stderr)
-        return 2
-    except MesacheckError as exc:
-        print(f"mesacheck: error: {exc}", file=sys.stderr)
+    except (UsageError, MesacheckError) as exc:
+        print(f"mesacheck: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mesacheck: interrupted", file=sys.stderr)

@@ -106,7 +106,7 @@ def derive_recovery(dist, d, T):
     der.add("ratio_counts", "W-expectation of the in-context sums (k = j vs k != j)", counts)
     dim = d if isinstance(d, int) else D_SYMBOL
     ratio_T = tidy(u_T * S2 / dim)
-    der.add("ratio_T", "Mean over coordinates of E[Re yhat_t / x_{t+1}] = u*_T S2 / d", ratio_T, r"\rho_T")
+    der.add("ratio_T", "Mean over coordinates of E[Re yhat_t / x_{t+1}] = u*_T S2 / d (a coordinate with x_j = 0 counts as 0)", ratio_T, r"\rho_T")
     der.add("ratio_inf", "Its limit as T -> infinity", tidy(u_inf * S2 / dim), r"\rho_\infty")
     return der
 

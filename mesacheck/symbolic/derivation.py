@@ -79,12 +79,14 @@ def _is_sym(v):
 
 
 def _json_value(v):
+    if isinstance(v, sympy.Tuple):
+        v = list(v)
     if _is_sym(v):
         out = {"exact": printing.text(v)}
         if not v.free_symbols:
             try:
                 out["value"] = float(sympy.N(v, 30)) if v.is_real is not False else None
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, AttributeError):
                 out["value"] = None
         return out
     if isinstance(v, (list, tuple)):

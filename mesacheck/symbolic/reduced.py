@@ -49,10 +49,12 @@ def sign_for_valid_T_d(expr):
     """Sign (+1, -1, 0) of ``expr`` for every integer T >= 3 and d >= 1, or None if undecided."""
     Tp = sympy.Symbol("T_p", integer=True, nonnegative=True)
     dp = sympy.Symbol("d_p", integer=True, nonnegative=True)
-    e = sympy.simplify(expr.subs({T_SYMBOL: Tp + 3, D_SYMBOL: dp + 1}))
-    # H_n >= 1 for n >= 1, which SymPy does not infer from n = T - 2 >= 1.
+    e = expr.subs({T_SYMBOL: Tp + 3, D_SYMBOL: dp + 1})
+    # H_n >= 1 for n >= 1, which SymPy does not infer from n = T - 2 >= 1; hiding them first also
+    # keeps simplify away from the huge rationals of H_998.
     e = e.xreplace({h: sympy.Dummy(positive=True) for h in e.atoms(sympy.harmonic)
                     if (h.args[0] - 1).is_nonnegative})
+    e = sympy.simplify(e)
     for form in (e, sympy.expand(e), sympy.factor(e)):
         if form.is_zero:
             return 0

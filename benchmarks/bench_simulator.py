@@ -1,0 +1,11 @@
+"""Benchmark the simulator's prefix-sum epoch against the naive per-prefix reference.
+
+Usage: python benchmarks/bench_simulator.py [--m M --T T --d D --repeat R --seed S --json]
+(the same as ``mesacheck bench``; defaults m=10000, T=100, d=5).
+"""
+import sys
+
+from mesacheck.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main(["bench", *sys.argv[1:]]))

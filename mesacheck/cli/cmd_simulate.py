@@ -1,0 +1,116 @@
+"""``mesacheck simulate``: rerun the paper's gradient-descent experiment on sampled sequences."""
+import math
+import os
+
+from mesacheck.cli.common import int_at_least, pair_of_floats, positive_float
+from mesacheck.errors import InputError
+from mesacheck.output.jsonout import dumps
+
+MAX_TABLE_ROWS = 21
+
+
+def add_parser(subparsers):
+    """Register the ``simulate`` subcommand."""
+    parser = subparsers.add_parser(
+        "simulate",
+        help="run full-batch gradient descent on sampled sequences (the paper's experiment)",
+        description="Sample m training and m-test test sequences x_t = W^(t-1) x_1 with x_1 ~ DIST, "
+        "initialise W^KQ, W^PV, run EPOCHS steps of full-batch gradient descent with step LR and report "
+        "a*b, the last-position ratio Re(yhat/x) and the test loss. Negative values need '=', "
+        "e.g. --init=-0.5,1.",
+    )
+    parser.add_argument("--dist", required=True, metavar="SPEC",
+                        help="initial-token distribution spec, e.g. gaussian:sigma=1 (see 'mesacheck dists')")
+    parser.add_argument("--d", type=int_at_least(1), default=5, help="token dimension (default 5)")
+    parser.add_argument("--T", type=int_at_least(3), default=100, help="sequence length (default 100)")
+    parser.add_argument("--m", type=int_at_least(1), default=10000, help="training sequences (default 10000)")
+    parser.add_argument("--lr", type=positive_float, required=True, help="gradient-descent step size")
+    parser.add_argument("--epochs", type=int_at_least(0), required=True, help="number of steps")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--init", type=pair_of_floats, metavar="A0,B0",
+                       help="Assumption 3.1 start A = a0 I, B = b0 I (default 0.1,0.1)")
+    start.add_argument("--dense-init", type=positive_float, metavar="STD",
+                       help="dense Gaussian start: every entry with standard deviation STD")
+    parser.add_argument("--masked", action="store_true",
+                        help="zero the off-diagonal entries of A and B after every step")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
+    parser.add_argument("--eval-every", type=int_at_least(1), default=1,
+                        help="record metrics every K epochs (default 1; epoch 0 and the last always)")
+    parser.add_argument("--m-test", type=int_at_least(1), default=10000, help="test sequences (default 10000)")
+    parser.add_argument("--complex-params", action="store_true", help="complex W^KQ, W^PV")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument("--out", metavar="FILE.npz", help="also write the metrics and final matrices to FILE.npz")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def check_writable(path):
+    """Raise InputError unless ``path`` names a file that can be created or overwritten."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"--out {path} is a directory")
+    if not os.path.isdir(directory):
+        raise InputError(f"--out {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise InputError(f"--out {path} is not writable")
+
+
+def _fmt(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.6g}"
+
+
+def format_table(result):
+    """Plain-text table of the metrics (at most MAX_TABLE_ROWS rows, first and last included)."""
+    n = len(result.epochs)
+    rows = range(n)
+    if n > MAX_TABLE_ROWS:
+        rows = sorted({round(i * (n - 1) / (MAX_TABLE_ROWS - 1)) for i in range(MAX_TABLE_ROWS)})
+    header = f"{'epoch':>7} {'tau':>10} {'a*b':>12} {'ratio':>12} {'test loss':>12} {'train loss':>12}"
+    lines = [header]
+    for i in rows:
+        lines.append(f"{int(result.epochs[i]):>7} {_fmt(float(result.tau[i])):>10} {_fmt(float(result.ab[i])):>12} "
+                     f"{_fmt(float(result.ratio[i])):>12} {_fmt(float(result.test_loss[i])):>12} "
+                     f"{_fmt(float(result.train_loss[i])):>12}")
+    return "\n".join(lines)
+
+
+def format_text(result):
+    """Settings line, metrics table and status."""
+    s = result.settings
+    start = f"init {s['init'][0]:g},{s['init'][1]:g}" if s["init"] is not None else f"dense-init {s['dense_std']:g}"
+    lines = [
+        f"simulate {s['dist']}  d={s['d']} T={s['T']} m={s['m']} m_test={s['m_test']} lr={s['lr']:g} "
+        f"epochs={s['epochs']} {start}{' masked' if s['masked'] else ''}"
+        f"{' complex-params' if s['complex_params'] else ''} seed={s['seed']}",
+        format_table(result) if len(result.epochs) else "(no finite metrics to report)",
+    ]
+    if result.status == "ok":
+        lines.append("status: ok")
+    else:
+        lines.append(f"status: diverged at epoch {result.diverged_epoch} (metrics shown up to the last finite epoch)")
+    return "\n".join(lines)
+
+
+def run(args):
+    """Run the simulation and print text or JSON; write --out if asked."""
+    from mesacheck.numeric.simulator import DIVERGENCE_FACTOR, simulate
+
+    if args.out is not None:
+        check_writable(args.out)
+    result = simulate(
+        args.dist, args.d, args.T, args.m, args.lr, args.epochs, init=args.init, dense_std=args.dense_init,
+        masked=args.masked, seed=args.seed, eval_every=args.eval_every, m_test=args.m_test, progress=True,
+        complex_params=args.complex_params,
+    )
+    if args.out is not None:
+        result.save_npz(args.out)
+    if args.json:
+        print(dumps(result.to_json_dict(), argv=args.argv, seed=args.seed,
+                    tolerances={"divergence_loss_factor": DIVERGENCE_FACTOR}))
+    else:
+        print(format_text(result))
+        if args.out is not None:
+            print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,242 @@
+"""The one place where exact SymPy results become floating-point numbers.
+
+Nothing else in mesacheck calls ``lambdify`` or ``float()`` on SymPy objects. Three crossings:
+
+* :func:`to_float` - one exact scalar (a rational, a harmonic number, ...) to a Python float;
+* :func:`reduced_rhs` - the reduced (a, b) flow of :func:`mesacheck.symbolic.reduced.reduced_field`
+  as a ``solve_ivp`` right-hand side ``f(t, y)`` and its Jacobian, generated with
+  ``sympy.lambdify(cse=True)`` after checking the expressions' free symbols against the declared
+  state and constant symbols (an undeclared symbol is a bug: it is refused by name, never given a
+  default value);
+* :func:`tensor_loss` - the exact population loss coefficients of
+  :class:`mesacheck.symbolic.population.PopulationLoss` as dense numpy tensors, with a fast
+  loss / gradient for real parameters.
+
+Precision: every exact number is evaluated with ``evalf(EVALF_DIGITS)`` (30 significant digits)
+and then rounded once to the nearest IEEE double, so the converted value is within one unit in the
+last place (relative 1.1e-16) of the exact value.
+"""
+import numpy as np
+import sympy
+
+from mesacheck.errors import InputError, MesacheckError
+
+#: digits used by evalf before rounding to float64 (more than enough for a correctly rounded double).
+EVALF_DIGITS = 30
+#: relative accuracy of every converted number (half an ulp of float64).
+CONVERSION_RTOL = 2.0**-53
+
+
+class UndeclaredSymbolError(MesacheckError, ValueError):
+    """An expression handed to the numeric boundary contains a symbol that was not declared."""
+
+
+def _free_symbol_names(symbols):
+    return ", ".join(sorted(str(s) for s in symbols))
+
+
+def _sympify(expr, what):
+    try:
+        return sympy.sympify(expr)
+    except (sympy.SympifyError, TypeError) as exc:
+        raise InputError(f"{what}: not a SymPy expression ({exc})") from None
+
+
+def to_float(expr, what="value"):
+    """An exact real SymPy scalar as a Python float (evalf(30), then rounded once).
+
+    Raises UndeclaredSymbolError if ``expr`` has free symbols (say which), and InputError if it is
+    not real and finite.
+
+    >>> to_float(sympy.Rational(1, 5))
+    0.2
+    """
+    e = _sympify(expr, what)
+    if e.free_symbols:
+        raise UndeclaredSymbolError(
+            f"{what} has free symbols {_free_symbol_names(e.free_symbols)}: give the distribution "
+            "parameters numbers before integrating")
+    v = e.evalf(EVALF_DIGITS)
+    re_v, im_v = v.as_real_imag()
+    if im_v != 0 and abs(complex(im_v)) > 1e-25 * max(1.0, abs(complex(re_v))):
+        raise InputError(f"{what} is not real: {e}")
+    out = float(re_v)
+    if not np.isfinite(out):
+        raise InputError(f"{what} is not finite: {e}")
+    return out
+
+
+def to_complex(expr, what="value"):
+    """An exact SymPy scalar as a Python complex (evalf(30), each part rounded once)."""
+    e = _sympify(expr, what)
+    if e.free_symbols:
+        raise UndeclaredSymbolError(f"{what} has free symbols {_free_symbol_names(e.free_symbols)}")
+    re_v, im_v = e.evalf(EVALF_DIGITS).as_real_imag()
+    return complex(float(re_v), float(im_v))
+
+
+def check_free_symbols(exprs, declared, what="expression"):
+    """Raise UndeclaredSymbolError naming every free symbol of ``exprs`` not in ``declared``."""
+    declared = set(declared)
+    free = set()
+    for e in exprs:
+        free |= set(sympy.sympify(e).free_symbols)
+    extra = free - declared
+    if extra:
+        raise UndeclaredSymbolError(
+            f"{what} has undeclared symbols {_free_symbol_names(extra)} "
+            f"(declared: {_free_symbol_names(declared) or 'none'})")
+
+
+def lambdify_checked(exprs, states, constants=None, name="f"):
+    """Generate ``f(t, y, *constant values)`` returning the numpy array of ``exprs``.
+
+    ``states`` and ``constants`` are ordered lists of SymPy symbols; every free symbol of ``exprs``
+    must be one of them (else UndeclaredSymbolError). The function's docstring records the order.
+    Uses ``sympy.lambdify(..., 'numpy', cse=True)``.
+    """
+    constants = list(constants or [])
+    states = list(states)
+    flat = list(exprs)
+    check_free_symbols(flat, states + constants, what=name)
+    raw = sympy.lambdify([*states, *constants], flat, modules="numpy", cse=True)
+    n = len(states)
+    shape = np.shape(np.empty(len(flat)))
+
+    def func(t, y, *cvals):
+        if len(cvals) != len(constants):
+            raise InputError(f"{name} needs {len(constants)} constant(s) "
+                             f"({_free_symbol_names(constants)}), got {len(cvals)}")
+        vals = raw(*(y[k] for k in range(n)), *cvals)
+        return np.array(vals, dtype=np.float64).reshape(shape)
+
+    func.__name__ = name
+    func.__doc__ = (f"{name}(t, y{', ' + ', '.join(map(str, constants)) if constants else ''}): "
+                    f"y = ({', '.join(map(str, states))}); returns ({', '.join(map(str, flat))}). "
+                    "Generated by mesacheck.numeric.boundary.lambdify_checked.")
+    return func
+
+
+class ReducedRHS:
+    """Numeric right-hand side of the reduced flow, ``y = (a, b)``, for ``solve_ivp``.
+
+    Attributes: ``fun(t, y)``, ``jac(t, y)`` (2 x 2), the floats ``Q``, ``R``, ``d`` and
+    ``u_star = R/Q`` (converted from the exact value), and the SymPy ``field``.
+    """
+
+    def __init__(self, field, jac_expr, Q, R, d, u_star):
+        from mesacheck.symbolic.reduced import a, b
+
+        self.field = field
+        self.Q, self.R, self.d, self.u_star = Q, R, d, u_star
+        self._f = lambdify_checked(list(field), [a, b], name="reduced_field")
+        self._j = lambdify_checked(list(jac_expr), [a, b], name="reduced_jacobian")
+
+    def fun(self, t, y):
+        """(da/dtau, db/dtau) at y = (a, b)."""
+        return self._f(t, y)
+
+    def jac(self, t, y):
+        """The 2 x 2 Jacobian d(field)/d(a, b) at y."""
+        return self._j(t, y).reshape(2, 2)
+
+
+def reduced_rhs(Q, R, d):
+    """The reduced flow da/dtau = -b (Q ab - R)/d, db/dtau = -a (Q ab - R)/d as numeric functions.
+
+    ``Q``, ``R``: exact SymPy numbers (from ``structured_coefficients``); ``d``: the dimension.
+    The field comes from :func:`mesacheck.symbolic.reduced.reduced_field`; its only declared free
+    symbols are the states a and b, so a Q or R still holding a symbol (e.g. sigma) is refused
+    with an error naming it.
+    """
+    from mesacheck.symbolic.reduced import a, b, reduced_field
+
+    Qe, Re_, de = _sympify(Q, "Q"), _sympify(R, "R"), _sympify(d, "d")
+    field = sympy.Matrix(reduced_field(Qe, Re_, de))
+    jac = field.jacobian([a, b])
+    check_free_symbols(list(field) + list(jac), [a, b], what="reduced flow field")
+    if Qe == 0:
+        raise MesacheckError("Q = 0: the loss on the structured set does not depend on ab")
+    Qf, Rf, df = to_float(Qe, "Q"), to_float(Re_, "R"), to_float(de, "d")
+    u_star = to_float(Re_ / Qe, "u* = R/Q")
+    return ReducedRHS(field, jac, Qf, Rf, df, u_star)
+
+
+class TensorLoss:
+    """The exact population loss for real parameters, as dense float tensors.
+
+    ``quad``: complex (n,)*6 array QUAD[a',b',c',a,b,c] (n = 2d); ``lin``: complex (d, n, n, n);
+    ``const``: float. For real P (d x n) and K (n x n)
+
+        L = 1/2 sum_r P_r G P_r^T - Re sum P_ra K_bc LIN[r,a,b,c] + CONST,
+        G[a',a] = sum K_b'c' K_bc Re QUAD[a',b',c',a,b,c]
+
+    (the imaginary part of the Hermitian QUAD cancels for real parameters).
+    """
+
+    def __init__(self, quad, lin, const, d):
+        self.d = d
+        self.n = 2 * d
+        self.quad = quad
+        self.lin = lin
+        self.const = float(const)
+        n = self.n
+        self._Q4 = np.ascontiguousarray(quad.real.reshape(n, n * n, n, n * n))
+        self._L3 = np.ascontiguousarray(lin.real.reshape(d, n, n * n))
+        self.size = n * n + d * n
+
+    def _G(self, k):
+        return np.einsum("xiyj,i,j->xy", self._Q4, k, k, optimize=True)
+
+    def loss(self, P, K):
+        """L(P, K) for real numpy P (d x 2d) and K (2d x 2d)."""
+        P, K = np.asarray(P, float), np.asarray(K, float)
+        k = K.ravel()
+        G = self._G(k)
+        quad = 0.5 * np.einsum("ra,ab,rb->", P, G, P)
+        lin = np.einsum("ra,j,raj->", P, k, self._L3)
+        return float(quad - lin + self.const)
+
+    def grad(self, P, K):
+        """(dL/dP, dL/dK) as real numpy arrays of the shapes of P and K."""
+        P, K = np.asarray(P, float), np.asarray(K, float)
+        k = K.ravel()
+        G = self._G(k)
+        gP = P @ G - np.einsum("j,raj->ra", k, self._L3)
+        PtP = P.T @ P
+        gk = np.einsum("xy,xiyj,i->j", PtP, self._Q4, k, optimize=True)
+        gk -= np.einsum("ra,raj->j", P, self._L3)
+        return gP, gk.reshape(self.n, self.n)
+
+    # -- flattened, in Params.flatten order: kq row-major, then pv row-major -----------------
+    def split(self, vec):
+        """(P, K) from a flat vector in Params.flatten order (kq first, then pv)."""
+        n = self.n
+        vec = np.asarray(vec, float)
+        return vec[n * n:].reshape(self.d, n), vec[: n * n].reshape(n, n)
+
+    def loss_flat(self, vec):
+        P, K = self.split(vec)
+        return self.loss(P, K)
+
+    def grad_flat(self, vec):
+        """The gradient as a flat vector in Params.flatten order."""
+        P, K = self.split(vec)
+        gP, gK = self.grad(P, K)
+        return np.concatenate([gK.ravel(), gP.ravel()])
+
+
+def tensor_loss(quad, lin, const, d):
+    """Dense numeric tensors from the exact dicts of ``PopulationLoss.all_entries()``.
+
+    Each exact coefficient is converted once (evalf(30), rounded to float64: relative error
+    <= 2^-53). Returns a :class:`TensorLoss`.
+    """
+    n = 2 * d
+    Q = np.zeros((n,) * 6, dtype=np.complex128)
+    for (primed, plain), v in quad.items():
+        Q[(*primed, *plain)] = to_complex(v, "QUAD coefficient")
+    L = np.zeros((d, n, n, n), dtype=np.complex128)
+    for (r, plain), v in lin.items():
+        L[(r, *plain)] = to_complex(v, "LIN coefficient")
+    return TensorLoss(Q, L, to_float(const, "CONST"), d)

@@ -1,0 +1,230 @@
+"""The paper's simulation (EXPERIMENTS.md): full-batch gradient descent on sampled sequences.
+
+One ``numpy.random.SeedSequence(seed)`` is spawned into independent streams for the training
+x_1, the training phases, the test x_1, the test phases and the initialisation, so a run is
+bit-reproducible from its seed and changing e.g. m_test leaves the training data unchanged.
+"""
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from mesacheck.errors import InputError
+from mesacheck.setting.model import (ProcessBatch, loss_and_grad, loss_and_last_prediction, loss_only,
+                                     sample_W_phases)
+from mesacheck.setting.params import Params
+from mesacheck.setting.validate import check_finite, check_int, check_positive
+
+STREAMS = ("train_x1", "train_W", "test_x1", "test_W", "init")
+#: a run is declared diverged when its training loss exceeds this factor times the initial loss.
+DIVERGENCE_FACTOR = 1e6
+#: refuse runs whose sequence arrays alone would exceed this many bytes.
+MAX_SEQUENCE_BYTES = 4 * 2**30
+
+
+@dataclass
+class SimulationResult:
+    """Metrics at every evaluation epoch (all finite: a diverged run is truncated before it blew up).
+
+    ``ratio`` holds NaN where it is undefined (no test coordinate with x_T != 0); JSON shows null.
+    ``params`` are the final (last finite) parameters.
+    """
+
+    epochs: np.ndarray
+    ab: np.ndarray
+    ratio: np.ndarray
+    test_loss: np.ndarray
+    train_loss: np.ndarray
+    offdiag_norm: np.ndarray
+    params: Params
+    status: str
+    diverged_epoch: Optional[int]
+    seeds: dict
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def tau(self):
+        """Gradient-flow time lr * epoch of each evaluation epoch."""
+        return self.epochs * self.settings["lr"]
+
+    def to_json_dict(self):
+        """Plain-JSON payload (NaN ratio -> None) with settings, seeds, status, metrics, final matrices."""
+        ratio = [None if math.isnan(r) else float(r) for r in self.ratio]
+        metrics = {
+            "epoch": self.epochs.tolist(),
+            "tau": self.tau.tolist(),
+            "ab": self.ab.tolist(),
+            "ratio": ratio,
+            "test_loss": self.test_loss.tolist(),
+            "train_loss": self.train_loss.tolist(),
+            "offdiag_norm": self.offdiag_norm.tolist(),
+        }
+        final = {key: (values[-1] if values else None) for key, values in metrics.items()}
+        final.update(kq=self.params.kq, pv=self.params.pv)
+        return {
+            "settings": dict(self.settings),
+            "seeds": self.seeds,
+            "status": self.status,
+            "diverged_epoch": self.diverged_epoch,
+            "metrics": metrics,
+            "final": final,
+        }
+
+    def save_npz(self, path):
+        """Write the metrics, final matrices, status and settings (as JSON text) to ``path``."""
+        arrays = dict(
+            epochs=self.epochs, tau=self.tau, ab=self.ab, ratio=self.ratio, test_loss=self.test_loss,
+            train_loss=self.train_loss, offdiag_norm=self.offdiag_norm, kq=self.params.kq,
+            pv=self.params.pv, status=np.array(self.status),
+            diverged_epoch=np.array(-1 if self.diverged_epoch is None else self.diverged_epoch),
+            settings_json=np.array(json.dumps({"settings": self.settings, "seeds": self.seeds}, sort_keys=True)),
+        )
+        try:
+            # An open file keeps the exact path (np.savez would append ".npz" to a bare name).
+            with open(path, "wb") as fh:
+                np.savez(fh, **arrays)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _resolve_dist(dist):
+    if isinstance(dist, str):
+        from mesacheck.setting.distributions import parse_dist
+
+        return parse_dist(dist)
+    if not callable(getattr(dist, "sample", None)):
+        raise InputError(f"dist must be a spec string or a Distribution, got {type(dist).__name__}")
+    return dist
+
+
+def _draw_x1(dist, m, d, rng, what):
+    x1 = np.asarray(dist.sample(m, d, rng))
+    if x1.shape != (m, d):
+        raise InputError(f"the distribution returned {what} x_1 of shape {x1.shape}, expected {(m, d)}")
+    if not np.all(np.isfinite(x1)):
+        raise InputError(f"the distribution returned non-finite {what} x_1")
+    return x1.astype(np.complex128)
+
+
+def _initial_params(d, init, dense_std, complex_params, rng):
+    if init is not None and dense_std is not None:
+        raise InputError("give either init=(a0, b0) or dense_std, not both")
+    if dense_std is not None:
+        return Params.dense_gaussian(d, check_positive("dense_std", dense_std), rng, complex=complex_params)
+    a0, b0 = (0.1, 0.1) if init is None else _pair(init)
+    return Params.diagonal(d, a0, b0, complex=complex_params)
+
+
+def _pair(init):
+    try:
+        a0, b0 = init
+    except (TypeError, ValueError):
+        raise InputError(f"init must be a pair (a0, b0), got {init!r}") from None
+    return check_finite("a0", a0), check_finite("b0", b0)
+
+
+def _test_metrics(params, test):
+    """(test loss with the training normalisation, mean Re(yhat_{T-1} / x_T) over x_T != 0 or NaN)."""
+    test_loss, last = loss_and_last_prediction(params, test)
+    xT = test.X[:, -1]
+    valid = xT != 0
+    ratio = float(np.mean(np.real(last[valid] / xT[valid]))) if np.any(valid) else math.nan
+    return test_loss, ratio
+
+
+def _progress(total, enabled):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="simulate", unit="epoch", file=sys.stderr, leave=False,
+                disable=not (enabled and sys.stderr.isatty()))
+
+
+def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False, seed=0,
+             eval_every=1, m_test=10000, progress=True, complex_params=False):
+    """Run the reference experiment and return a SimulationResult.
+
+    Samples m training and m_test test sequences of length T from x_1 ~ dist, initialises with
+    Assumption 3.1 (``init=(a0, b0)``, default (0.1, 0.1)) or dense Gaussian entries of standard
+    deviation ``dense_std``, and runs ``epochs`` full-batch gradient-descent steps of size ``lr``
+    on the training loss, zeroing the off-diagonal entries of A and B after each step if
+    ``masked`` (after each step only, as the reference program does: a dense start is not masked). Metrics are recorded at epoch 0, every ``eval_every`` epochs and at the last
+    epoch. Divergence (non-finite parameters or loss, or loss > DIVERGENCE_FACTOR x initial) stops
+    the run with status 'diverged'; the reported arrays end at the last healthy epoch.
+    """
+    d, T, m = check_int("d", d, 1), check_int("T", T, 3), check_int("m", m, 1)
+    lr = check_positive("lr", lr)
+    epochs = check_int("epochs", epochs, 0)
+    eval_every = check_int("eval_every", eval_every, 1)
+    m_test = check_int("m_test", m_test, 1)
+    seed = check_int("seed", seed, 0)
+    if (m + m_test) * T * d * 16 > MAX_SEQUENCE_BYTES:
+        raise InputError(f"(m + m_test) * T * d = {(m + m_test) * T * d} is too large: the sequences alone "
+                         f"would need {(m + m_test) * T * d * 16 / 2**30:.1f} GiB")
+    dist = _resolve_dist(dist)
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    rng = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children)}
+    seeds = {"seed": seed, "streams": {name: {"entropy": seed, "spawn_key": list(ss.spawn_key)}
+                                       for name, ss in zip(STREAMS, children)}}
+    params = _initial_params(d, init, dense_std, bool(complex_params), rng["init"])
+    settings = {
+        "dist": getattr(dist, "spec", repr(dist)), "d": d, "T": T, "m": m, "m_test": m_test, "lr": lr,
+        "epochs": epochs, "init": None if dense_std is not None else list(_pair((0.1, 0.1) if init is None else init)),
+        "dense_std": None if dense_std is None else float(dense_std), "masked": bool(masked), "eval_every": eval_every,
+        "complex_params": bool(complex_params), "seed": seed,
+        "divergence_factor": DIVERGENCE_FACTOR,
+    }
+
+    train = ProcessBatch(_draw_x1(dist, m, d, rng["train_x1"], "training"),
+                         sample_W_phases(m, d, rng["train_W"]), T)
+    test = ProcessBatch(_draw_x1(dist, m_test, d, rng["test_x1"], "test"),
+                        sample_W_phases(m_test, d, rng["test_W"]), T)
+    with np.errstate(all="ignore"), _progress(epochs, progress) as bar:
+        rows, status, diverged_epoch = _train(params, train, test, lr, epochs, masked, eval_every, bar)
+    final = rows[-1][-1] if rows else params
+    columns = list(zip(*[row[:-1] for row in rows])) or [()] * 6
+    return SimulationResult(
+        epochs=np.array(columns[0], dtype=np.int64), ab=np.array(columns[1], dtype=np.float64),
+        ratio=np.array(columns[2], dtype=np.float64), test_loss=np.array(columns[3], dtype=np.float64),
+        train_loss=np.array(columns[4], dtype=np.float64), offdiag_norm=np.array(columns[5], dtype=np.float64),
+        params=final.copy(), status=status, diverged_epoch=diverged_epoch, seeds=seeds, settings=settings,
+    )
+
+
+def _train(params, train, test, lr, epochs, masked, eval_every, bar):
+    """The gradient-descent loop; returns (rows, status, diverged_epoch), each row
+    (epoch, ab, ratio, test_loss, train_loss, offdiag_norm, params)."""
+    rows = []
+
+    def record(epoch, p, train_loss):
+        test_loss, ratio = _test_metrics(p, test)
+        if not (math.isfinite(test_loss) and math.isfinite(p.ab()) and not math.isinf(ratio)):
+            return False
+        rows.append((epoch, p.ab(), ratio, test_loss, train_loss, p.off_diagonal_norm(), p))
+        return True
+
+    loss, grad = loss_and_grad(params, train)
+    loss0 = loss
+    if not (math.isfinite(loss) and params.all_finite() and record(0, params, loss)):
+        return rows, "diverged", 0
+    limit = DIVERGENCE_FACTOR * loss0 if loss0 > 0 else math.inf
+    for epoch in range(1, epochs + 1):
+        new = params.step(grad, lr)
+        if masked:
+            new.mask_offdiag_AB()
+        if epoch < epochs:
+            new_loss, new_grad = loss_and_grad(new, train)
+        else:
+            new_loss, new_grad = loss_only(new, train), None
+        healthy = new.all_finite() and math.isfinite(new_loss) and new_loss <= limit
+        if healthy and (epoch % eval_every == 0 or epoch == epochs):
+            healthy = record(epoch, new, new_loss)
+        if not healthy:
+            if rows[-1][0] != epoch - 1:
+                record(epoch - 1, params, loss)
+            return rows, "diverged", epoch
+        params, loss, grad = new, new_loss, new_grad
+        bar.update(1)
+    return rows, "ok", None
