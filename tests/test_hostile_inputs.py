@@ -84,11 +84,12 @@ HEAVY = [
 @contextlib.contextmanager
 def tripwires():
     saved = []
+    # Import every module before patching any: a module imported while another is patched would
+    # bind the tripwire for good (``from mesacheck.checks.runner import run_claims``).
+    modules = {name: importlib.import_module(name) for name, _ in HEAVY if importlib.util.find_spec(name)}
     for mod_name, attr in HEAVY:
-        if importlib.util.find_spec(mod_name) is None:
-            continue
-        mod = importlib.import_module(mod_name)
-        if hasattr(mod, attr):
+        mod = modules.get(mod_name)
+        if mod is not None and hasattr(mod, attr):
             saved.append((mod, attr, getattr(mod, attr)))
             setattr(mod, attr, _tripwire(f"{mod_name}.{attr}"))
     try:

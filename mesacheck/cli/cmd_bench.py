@@ -26,7 +26,7 @@ def add_parser(subparsers):
     parser.add_argument("--m", type=int_at_least(1), default=10000, help="sequences (default 10000)")
     parser.add_argument("--T", type=int_at_least(3), default=100, help="sequence length (default 100)")
     parser.add_argument("--d", type=int_at_least(1), default=5, help="token dimension (default 5)")
-    parser.add_argument("--repeat", type=int_at_least(1), default=3,
+    parser.add_argument("--repeat", type=int_at_least(1, 100), default=3,
                         help="timings per engine; the minimum is reported (default 3)")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print the timings as JSON")

@@ -7,9 +7,10 @@ import tempfile
 
 from mesacheck.checks.runner import normalise_claims, run_claims
 from mesacheck.checks.verdict import Settings
-from mesacheck.cli.common import int_at_least
+from mesacheck.cli.common import check_writable, int_at_least
 from mesacheck.errors import InputError
 from mesacheck.output.latex_doc import document
+from mesacheck.setting.distributions import parse_dist
 
 
 def add_parser(subparsers):
@@ -24,8 +25,8 @@ def add_parser(subparsers):
     parser.add_argument("-o", "--output", required=True, help="the .tex file to write")
     parser.add_argument("--pdf", action="store_true", help="also run pdflatex (needs pdflatex on PATH)")
     parser.add_argument("--dist", help="distribution spec overriding each claim's law")
-    parser.add_argument("--d", type=int_at_least(1), help="token dimension override")
-    parser.add_argument("--T", type=int_at_least(3), help="training length override")
+    parser.add_argument("--d", type=int_at_least(1, 64), help="token dimension override")
+    parser.add_argument("--T", type=int_at_least(3, 10**6), help="training length override")
     parser.add_argument("--seed", type=int_at_least(0), default=0)
     parser.add_argument("--full", action="store_true", help="full-size checks (default: --quick sizes)")
     parser.set_defaults(func=run)
@@ -64,9 +65,9 @@ def run(args):
     claims = normalise_claims(args.claims)
     if not args.output.endswith(".tex"):
         raise InputError(f"-o must name a .tex file, got {args.output!r}")
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(out_dir):
-        raise InputError(f"-o: directory {out_dir!r} does not exist")
+    if args.dist is not None:
+        parse_dist(args.dist)  # a malformed spec is an input error, not a failed check
+    check_writable(args.output, "-o")
     settings = Settings(dist=args.dist, d=args.d, T=args.T, quick=not args.full, seed=args.seed)
     reports = run_claims(claims, settings, progress=sys.stderr)
     text = document(reports)

@@ -2,7 +2,7 @@
 import math
 import os
 
-from mesacheck.cli.common import int_at_least, pair_of_floats, positive_float
+from mesacheck.cli.common import bounded_positive_float, check_writable, int_at_least, pair_of_floats, positive_float
 from mesacheck.errors import InputError
 from mesacheck.output.jsonout import dumps
 
@@ -25,11 +25,11 @@ def add_parser(subparsers):
     parser.add_argument("--T", type=int_at_least(3), default=100, help="sequence length (default 100)")
     parser.add_argument("--m", type=int_at_least(1), default=10000, help="training sequences (default 10000)")
     parser.add_argument("--lr", type=positive_float, required=True, help="gradient-descent step size")
-    parser.add_argument("--epochs", type=int_at_least(0), required=True, help="number of steps")
+    parser.add_argument("--epochs", type=int_at_least(0, 10**7), required=True, help="number of steps")
     start = parser.add_mutually_exclusive_group()
     start.add_argument("--init", type=pair_of_floats, metavar="A0,B0",
                        help="Assumption 3.1 start A = a0 I, B = b0 I (default 0.1,0.1)")
-    start.add_argument("--dense-init", type=positive_float, metavar="STD",
+    start.add_argument("--dense-init", type=bounded_positive_float, metavar="STD",
                        help="dense Gaussian start: every entry with standard deviation STD")
     parser.add_argument("--masked", action="store_true",
                         help="zero the off-diagonal entries of A and B after every step")
@@ -42,17 +42,6 @@ def add_parser(subparsers):
     parser.add_argument("--out", metavar="FILE.npz", help="also write the metrics and final matrices to FILE.npz")
     parser.set_defaults(func=run)
     return parser
-
-
-def check_writable(path):
-    """Raise InputError unless ``path`` names a file that can be created or overwritten."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise InputError(f"--out {path} is a directory")
-    if not os.path.isdir(directory):
-        raise InputError(f"--out {path}: directory {directory} does not exist")
-    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
-        raise InputError(f"--out {path} is not writable")
 
 
 def _fmt(value):
@@ -98,7 +87,7 @@ def run(args):
     from mesacheck.numeric.simulator import DIVERGENCE_FACTOR, simulate
 
     if args.out is not None:
-        check_writable(args.out)
+        check_writable(args.out, "--out")
     result = simulate(
         args.dist, args.d, args.T, args.m, args.lr, args.epochs, init=args.init, dense_std=args.dense_init,
         masked=args.masked, seed=args.seed, eval_every=args.eval_every, m_test=args.m_test, progress=True,

@@ -20,8 +20,8 @@ def add_parser(subparsers):
     parser.add_argument("--quick", action="store_true", help="smaller samples and fewer cases (< 30 s)")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
     parser.add_argument("--dist", help="distribution spec overriding each claim's law")
-    parser.add_argument("--d", type=int_at_least(1), help="token dimension override")
-    parser.add_argument("--T", type=int_at_least(3), help="training length override")
+    parser.add_argument("--d", type=int_at_least(1, 64), help="token dimension override")
+    parser.add_argument("--T", type=int_at_least(3, 10**6), help="training length override")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="seed of the Monte Carlo checks")
     parser.add_argument("--budget", type=positive_float, help="time budget per check in seconds")
     parser.set_defaults(func=run)
@@ -31,7 +31,7 @@ def add_parser(subparsers):
 def run(args):
     """Run the claims; print the table (or JSON); exit 0 when all pass, 1 otherwise."""
     claims = normalise_claims(args.claims)
-    if args.dist:
+    if args.dist is not None:
         from mesacheck.setting.distributions import parse_dist
 
         parse_dist(args.dist)  # a malformed spec is an input error, not a failed check

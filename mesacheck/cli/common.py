@@ -1,6 +1,9 @@
 """Argument types shared by subcommands: each raises ArgumentTypeError with a message naming the value."""
 import argparse
 import math
+import os
+
+from mesacheck.errors import InputError
 
 
 def _number(text):
@@ -49,3 +52,30 @@ def pair_of_floats(text):
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(f"expected two numbers 'A0,B0', got {text!r}")
     return tuple(_number(p.strip()) for p in parts)
+
+
+def bounded_positive_float(text, maximum=1e6):
+    """argparse type: a finite float in (0, maximum]."""
+    value = positive_float(text)
+    if value > maximum:
+        raise argparse.ArgumentTypeError(f"must be <= {maximum:g}, got {text!r}")
+    return value
+
+
+def check_writable(path, option):
+    """Raise InputError unless ``path`` names a file that can be created or overwritten."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"{option} {path} is a directory")
+    if not os.path.isdir(directory):
+        raise InputError(f"{option} {path}: directory {directory} does not exist")
+    # os.access says yes to root for almost anything: open the file for real (without
+    # truncating it) so an unwritable path fails before any computation.
+    existed = os.path.exists(path)
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{option} {path} is not writable: {exc.strerror or exc}") from None
+    if not existed:
+        os.remove(path)

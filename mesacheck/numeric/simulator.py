@@ -100,12 +100,20 @@ def _resolve_dist(dist):
     return dist
 
 
+MAX_START = 1e6  # |a0|, |b0|, dense std: beyond this the quartic loss overflows float64 at once
+MAX_TOKEN = 1e40  # |x_1| entries: the loss involves |x|^6
+
+
 def _draw_x1(dist, m, d, rng, what):
-    x1 = np.asarray(dist.sample(m, d, rng))
+    with np.errstate(over="ignore", invalid="ignore"):
+        x1 = np.asarray(dist.sample(m, d, rng))
     if x1.shape != (m, d):
         raise InputError(f"the distribution returned {what} x_1 of shape {x1.shape}, expected {(m, d)}")
     if not np.all(np.isfinite(x1)):
-        raise InputError(f"the distribution returned non-finite {what} x_1")
+        raise InputError(f"the distribution returned non-finite {what} x_1 (scale too large for float64)")
+    if x1.size and np.max(np.abs(x1)) > MAX_TOKEN:
+        raise InputError(f"the distribution's scale is too large: max |x_1| = {np.max(np.abs(x1)):.3g} "
+                         f"> {MAX_TOKEN:g} would overflow the loss (which involves |x|^6); rescale the law")
     return x1.astype(np.complex128)
 
 
@@ -113,7 +121,8 @@ def _initial_params(d, init, dense_std, complex_params, rng):
     if init is not None and dense_std is not None:
         raise InputError("give either init=(a0, b0) or dense_std, not both")
     if dense_std is not None:
-        return Params.dense_gaussian(d, check_positive("dense_std", dense_std), rng, complex=complex_params)
+        return Params.dense_gaussian(d, check_positive("dense_std", dense_std, MAX_START), rng,
+                                     complex=complex_params)
     a0, b0 = (0.1, 0.1) if init is None else _pair(init)
     return Params.diagonal(d, a0, b0, complex=complex_params)
 
@@ -123,7 +132,10 @@ def _pair(init):
         a0, b0 = init
     except (TypeError, ValueError):
         raise InputError(f"init must be a pair (a0, b0), got {init!r}") from None
-    return check_finite("a0", a0), check_finite("b0", b0)
+    a0, b0 = check_finite("a0", a0), check_finite("b0", b0)
+    if max(abs(a0), abs(b0)) > MAX_START:
+        raise InputError(f"init ({a0:g}, {b0:g}) is too large: |a0|, |b0| must be <= {MAX_START:g}")
+    return a0, b0
 
 
 def _test_metrics(params, test):

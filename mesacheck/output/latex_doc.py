@@ -41,6 +41,23 @@ All expectations over $W$ are exact constant-term extractions ($\mathbb{E}\lambd
 _DISPLAY = re.compile(r"\\\[(.*?)\\\]", re.S)
 
 
+_ALIGN = re.compile(r"\\begin\{align\*\}(.*?)\\end\{align\*\}", re.S)
+_ROW = re.compile(r"^(\s*)(.*?) &= (.*)$", re.M)
+
+
+def text_keys_in_align(fragment):
+    """Derivation.latex() writes text-escaped dict keys (e.g. W\\textasciicircum{}KQ) as the left
+    side of align* rows, i.e. in math mode, where text accents are errors: wrap such keys in
+    \\text{}. (Workaround for the exporter in mesacheck.symbolic.derivation.)"""
+    def fix_row(m):
+        key = m.group(2)
+        if "\\textascii" in key or "\\textbackslash" in key:
+            key = r"\text{%s}" % key
+        return f"{m.group(1)}{key} &= {m.group(3)}"
+
+    return _ALIGN.sub(lambda m: m.group(0).replace(m.group(1), _ROW.sub(fix_row, m.group(1))), fragment)
+
+
 def fit_displays(fragment):
     """Wrap every \\[ ... \\] display so that a display wider than the line is scaled to fit."""
     def repl(m):
@@ -63,7 +80,7 @@ def tex_escape(text):
 
 def verdict_table(report):
     """The claim's checks as a longtable: statement, method, result, tolerance, time, detail."""
-    rows = [r"\begin{longtable}{p{0.42\linewidth}lllr}",
+    rows = [r"\begin{longtable}{p{0.38\linewidth}llp{0.17\linewidth}r}",
             r"\textbf{statement} & \textbf{method} & \textbf{result} & \textbf{tolerance} & \textbf{time}\\ \hline \endhead"]
     for c in report.checks:
         rows.append(r"%s & %s & \textbf{%s} & %s & %.2fs\\" % (
@@ -83,7 +100,7 @@ def claim_section(report):
     for label, der in report.derivations:
         out.append(r"\paragraph{Derivation: %s.}" % tex_escape(label))
         try:
-            out.append(fit_displays(der.latex()))
+            out.append(fit_displays(text_keys_in_align(der.latex())))
         except Exception as exc:  # noqa: BLE001 - the report must still compile
             out.append(r"\emph{(LaTeX export failed: %s)}" % tex_escape(exc))
     out.append(r"\subsection*{Verdicts}")

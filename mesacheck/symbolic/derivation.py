@@ -101,7 +101,8 @@ def _latex_value(v, lhs=""):
         body = printing.latex(v)
         return r"\[ %s%s \]" % (lhs + " = " if lhs else "", body)
     if isinstance(v, dict):
-        rows = [r"  %s &= %s \\" % (printing.latex(k) if _is_sym(k) else _tex_escape(str(k)), _inline(x)) for k, x in v.items()]
+        rows = [r"  %s &= %s \\" % (printing.latex(k) if _is_sym(k) else r"\text{%s}" % _tex_escape(str(k)), _inline(x))
+                for k, x in v.items()]
         return "\\begin{align*}\n" + "\n".join(rows) + "\n\\end{align*}" if rows else r"\emph{(none)}"
     if isinstance(v, (list, tuple)):
         if not v:
