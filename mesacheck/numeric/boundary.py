@@ -101,7 +101,7 @@ def lambdify_checked(exprs, states, constants=None, name="f"):
     check_free_symbols(flat, states + constants, what=name)
     raw = sympy.lambdify([*states, *constants], flat, modules="numpy", cse=True)
     n = len(states)
-    shape = np.shape(np.empty(len(flat)))
+    shape = (len(flat),)
 
     def func(t, y, *cvals):
         if len(cvals) != len(constants):

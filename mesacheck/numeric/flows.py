@@ -43,6 +43,8 @@ FULL_MAX_D, FULL_MAX_T = 3, 12
 SAMPLES_PER_CHUNK = 40
 #: doublings of tau after the first chunk before giving up.
 MAX_DOUBLINGS = 40
+#: solver of the empirical flow (stiff late phase: slow off-set modes beside fast ones).
+EMPIRICAL_METHOD = "LSODA"
 
 
 @dataclass
@@ -98,7 +100,9 @@ class FlowResult:
             "ab_limit": self.ab_limit, "u_star_theory": self.u_star,
             "offdiag_end": float(self.offdiag[-1]), "offdiag_max": float(np.max(self.offdiag)),
             "kappa_drift": self.kappa_drift, "loss_end": float(self.loss[-1]),
-            "grad_norm_end": self.grad_norm, "seconds": self.seconds, **self.extra,
+            "grad_norm_end": self.grad_norm,
+            # Wall-clock times stay out of the JSON so that equal commands give identical output.
+            **{k: v for k, v in self.extra.items() if not k.endswith("seconds")},
         }
         if self.limit_params is not None:
             out["limit_W_KQ"] = self.limit_params.kq.real.tolist()
@@ -110,7 +114,10 @@ class FlowResult:
 
 
 def _dist(dist):
-    return dist if isinstance(dist, Distribution) else parse_dist(dist)
+    dist = dist if isinstance(dist, Distribution) else parse_dist(dist)
+    if dist.is_symbolic:
+        raise InputError(f"'{dist.spec}' has symbolic parameters: a flow needs numbers")
+    return dist
 
 
 class _Scales:
@@ -223,6 +230,9 @@ def reduced_flow(dist, d, T, a0, b0, tau_max=None, t_eval=None, gtol=1e-9, abtol
     a0, b0 = float(a0), float(b0)
     if not (math.isfinite(a0) and math.isfinite(b0)):
         raise InputError(f"init must be finite, got ({a0}, {b0})")
+    if not dist.is_exchangeable and d > 1:
+        raise InputError(f"'{dist.spec}' is not exchangeable: the diagonal entries of A and B do not move "
+                         "together, so the reduced (a, b) flow does not apply; use the full or empirical flow")
     sc = _Scales(dist, d, T)
     rhs = sc.rhs
 
@@ -346,7 +356,7 @@ def _empirical_batch(dist, d, T, m, rng):
 
 
 def empirical_flow(dist, d, T, m, params0, seed, masked=False, tau_max=None, t_eval=None,
-                   gtol=1e-5, abtol=1e-5, sampling_error=True, progress=None):
+                   gtol=1e-5, abtol=1e-5, sampling_error=True, progress=None, batch=None):
     """The flow with the gradient of the empirical loss on m sequences drawn with ``seed``.
 
     Sampling error of ab (``extra['ab_sampling_se']``): a second, independent sample (seed
@@ -354,6 +364,7 @@ def empirical_flow(dist, d, T, m, params0, seed, masked=False, tau_max=None, t_e
     converges again; the two limits differ by the sampling noise of two independent samples, so
     the standard error of one is estimated as |ab_1 - ab_2| / sqrt(2) (a one-degree-of-freedom
     estimate: good to a factor of a few, not a confidence interval).
+    ``batch``: integrate on this ProcessBatch instead of drawing one (``m`` must match it).
     """
     start = time.perf_counter()
     dist = _dist(dist)
@@ -365,8 +376,10 @@ def empirical_flow(dist, d, T, m, params0, seed, masked=False, tau_max=None, t_e
         p0.mask_offdiag_AB()
     mask = offdiag_mask(d, cplx) if masked else np.ones(p0.flatten().size)
     sc = _Scales(dist, d, T)
-    rng = np.random.default_rng(seed)
-    batch = _empirical_batch(dist, d, T, m, rng)
+    if batch is None:
+        batch = _empirical_batch(dist, d, T, m, np.random.default_rng(seed))
+    elif (batch.m, batch.d, batch.T) != (m, d, T):
+        raise InputError(f"batch has (m, d, T) = {(batch.m, batch.d, batch.T)}, expected {(m, d, T)}")
 
     def make(batch):
         def fun(t, y):
@@ -376,9 +389,9 @@ def empirical_flow(dist, d, T, m, params0, seed, masked=False, tau_max=None, t_e
 
     fun, summarize = make(batch)
     fnorm = lambda y: float(np.linalg.norm(fun(0.0, y)))
-    method = "RK45, rtol 1e-6, atol 1e-9"
+    method = f"{EMPIRICAL_METHOD}, rtol 1e-6, atol 1e-9"
     times, states, status, msg, conv, gn = _integrate(
-        fun, p0.flatten(), "RK45", 1e-6, 1e-9, None, sc, abs(p0.ab()), summarize, fnorm, tau_max,
+        fun, p0.flatten(), EMPIRICAL_METHOD, 1e-6, 1e-9, None, sc, abs(p0.ab()), summarize, fnorm, tau_max,
         t_eval, gtol, abtol, progress=progress)
     extra = {"m": m, "seed": seed, "masked": masked}
     if sampling_error and status != "failed":
@@ -386,7 +399,7 @@ def empirical_flow(dist, d, T, m, params0, seed, masked=False, tau_max=None, t_e
         fun2, summ2 = make(batch2)
         f2n = lambda y: float(np.linalg.norm(fun2(0.0, y)))
         _, st2, status2, _, conv2, _ = _integrate(
-            fun2, states[-1], "RK45", 1e-6, 1e-9, None, sc, sc.u_scale, summ2, f2n, None, None,
+            fun2, states[-1], EMPIRICAL_METHOD, 1e-6, 1e-9, None, sc, sc.u_scale, summ2, f2n, None, None,
             gtol, abtol)
         ab1, ab2 = summarize(states[-1], "ab"), summ2(st2[-1], "ab")
         extra.update({"ab_second_sample": ab2, "second_sample_converged": conv2,
