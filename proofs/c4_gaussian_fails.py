@@ -2,30 +2,14 @@
 
 Usage: python proofs/c4_gaussian_fails.py [--dist SPEC] [--d D] [--T T] [--seed S] [--quick]
 """
-import argparse
 import sys
 
-from mesacheck.checks.c4_gaussian_fails import CLAIM, TITLE, run
-from mesacheck.checks.runner import exit_code
-from mesacheck.checks.verdict import Settings, format_table
-from mesacheck.errors import MesacheckError
+from mesacheck.checks.runner import proof_main
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=f"{CLAIM}: {TITLE}")
-    parser.add_argument("--dist", help="initial-token distribution spec (overrides the claim's law)")
-    parser.add_argument("--d", type=int, help="token dimension")
-    parser.add_argument("--T", type=int, help="training sequence length")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every Monte Carlo check")
-    parser.add_argument("--quick", action="store_true", help="smaller samples and fewer cases")
-    args = parser.parse_args(argv)
-    try:
-        report = run(Settings(dist=args.dist, d=args.d, T=args.T, quick=args.quick, seed=args.seed))
-    except MesacheckError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(format_table([report]))
-    return exit_code([report])
+    """Run the C4 checks; exit code 0 only when every check passes."""
+    return proof_main("C4", argv)
 
 
 if __name__ == "__main__":

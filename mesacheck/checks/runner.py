@@ -74,3 +74,28 @@ def run_claims(claims, settings=None, progress=sys.stderr):
 def exit_code(reports):
     """0 when every claim passed (every check 'pass'), 1 otherwise."""
     return 0 if reports and all(r.passed for r in reports) else 1
+
+
+def proof_main(claim, argv=None):
+    """Entry point shared by the scripts in proofs/: run one claim, print its table, and return
+    0 only when every check passes (2 for bad input)."""
+    import argparse
+
+    from mesacheck.checks.verdict import Settings, format_table
+    from mesacheck.errors import MesacheckError
+
+    module = claim_module(claim)
+    parser = argparse.ArgumentParser(description=f"{module.CLAIM}: {module.TITLE}")
+    parser.add_argument("--dist", help="initial-token distribution spec (overrides the claim's law)")
+    parser.add_argument("--d", type=int, help="token dimension")
+    parser.add_argument("--T", type=int, help="training sequence length")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every Monte Carlo check")
+    parser.add_argument("--quick", action="store_true", help="smaller samples and fewer cases")
+    args = parser.parse_args(argv)
+    try:
+        report = module.run(Settings(dist=args.dist, d=args.d, T=args.T, quick=args.quick, seed=args.seed))
+    except MesacheckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_table([report]))
+    return exit_code([report])

@@ -36,10 +36,12 @@ def _free_symbol_names(symbols):
 
 
 def _sympify(expr, what):
-    try:
-        return sympy.sympify(expr)
-    except (sympy.SympifyError, TypeError) as exc:
-        raise InputError(f"{what}: not a SymPy expression ({exc})") from None
+    """Accept SymPy objects and Python numbers only: strings are never parsed here."""
+    if isinstance(expr, sympy.Basic):
+        return expr
+    if isinstance(expr, (int, float, complex)) and not isinstance(expr, bool):
+        return sympy.Number(expr) if not isinstance(expr, complex) else sympy.Float(expr.real) + sympy.I * sympy.Float(expr.imag)
+    raise InputError(f"{what}: expected a SymPy expression or a number, got {type(expr).__name__}")
 
 
 def to_float(expr, what="value"):
@@ -80,7 +82,7 @@ def check_free_symbols(exprs, declared, what="expression"):
     declared = set(declared)
     free = set()
     for e in exprs:
-        free |= set(sympy.sympify(e).free_symbols)
+        free |= set(_sympify(e, what).free_symbols)
     extra = free - declared
     if extra:
         raise UndeclaredSymbolError(
