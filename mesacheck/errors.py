@@ -19,3 +19,20 @@ class UndefinedError(MesacheckError):
 
 class InfiniteMomentError(UndefinedError):
     """A moment the computation needs is infinite for the chosen distribution."""
+
+
+class ReductionError(MesacheckError):
+    """A reduced system (A = aI, B = bI, or diagonal A and B) was asked for a law and flow under
+    which it is not exact: the population flow leaves that set."""
+
+
+class BudgetError(MesacheckError):
+    """A time or memory budget would be exceeded (estimated before the work starts)."""
+
+
+# Exit codes of the command line (documented in the README and `mesacheck --help`).
+EXIT_OK = 0  #: success; every check passed
+EXIT_CHECK_FAILED = 1  #: a check ran and failed
+EXIT_BAD_INPUT = 2  #: bad input, or a question with no answer for this input (one line on stderr)
+EXIT_TIMEOUT = 3  #: a time budget ran out, or an internal error ("please report")
+EXIT_NUMERIC = 4  #: a numerical failure: the run diverged or did not converge
