@@ -31,8 +31,11 @@ def family_entry(cls):
     examples = []
     for spec in cls.EXAMPLES:
         dist = parse_dist(spec)
+        top = dist.max_finite_moment
         examples.append({"spec": dist.spec, "real": dist.is_real, "exchangeable": dist.is_exchangeable,
-                         "symbolic": dist.is_symbolic})
+                         "symbolic": dist.is_symbolic,
+                         "finite_moments": "all orders" if top is None else f"orders <= {top}",
+                         "max_finite_moment": top})
     return {"name": cls.name, "description": cls.description, "parameters": params, "examples": examples}
 
 
@@ -61,9 +64,13 @@ def format_text(entries):
             lines.append("    (no parameters)")
         for ex in entry["examples"]:
             lines.append(f"    example: {ex['spec']}  real: {_yes_no(ex['real'])}, "
-                         f"exchangeable: {_yes_no(ex['exchangeable'])}, symbolic: {_yes_no(ex['symbolic'])}")
+                         f"exchangeable: {_yes_no(ex['exchangeable'])}, symbolic: {_yes_no(ex['symbolic'])}, "
+                         f"finite moments: {ex['finite_moments']}")
     lines.append("Numbers are exact: integers, decimals, p/q, 1e-3. A parameter may also be a symbol "
                  "name (e.g. gaussian:sigma=s) for symbolic derivations.")
+    lines.append("Moments: the exact derivations need moments up to order 6; a Monte Carlo check of a "
+                 "quantity whose estimator needs a higher moment (its variance: order 8 or 12) is "
+                 "skipped, with the reason, for laws that lack it (student-t with small nu).")
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ import sympy
 
 from mesacheck.errors import InfiniteMomentError, InputError, MesacheckError, SpecError
 from mesacheck.setting import spec_grammar as grammar
-from mesacheck.setting.moment_symbol import MomentSymbol
+from mesacheck.setting.moment_symbol import P_NONZERO, MomentSymbol, iid_moment
 
 
 class NotExchangeableError(MesacheckError):
@@ -196,6 +196,18 @@ class Distribution:
         """Whether every absolute moment E[prod_j |x_j|^k_j] of total order n is finite."""
         return True
 
+    @property
+    def max_finite_moment(self):
+        """The largest order n with every moment of order n finite (None: all orders are)."""
+        return None
+
+    def prob_nonzero(self, j, d):
+        """P(x_j != 0) exactly, for coordinate j (0-based) in dimension d (int or symbol).
+
+        Default 1: the law has a density, or its support avoids 0 in every coordinate.
+        """
+        return sympy.Integer(1)
+
     def _moment(self, alpha, beta):
         raise NotImplementedError
 
@@ -302,6 +314,9 @@ class Sparse(Distribution):
             return sympy.Integer(0)
         return self.params["c"] ** sum(pairs[0]) / d
 
+    def prob_nonzero(self, j, d):
+        return sympy.Integer(1) / d
+
     def _sample(self, m, d, rng):
         k = rng.integers(0, d, size=m)
         s = 2.0 * rng.integers(0, 2, size=m) - 1.0
@@ -389,6 +404,10 @@ class StudentT(_Independent):
     def moment_order_finite(self, n):
         return bool(n < self.params["nu"])
 
+    @property
+    def max_finite_moment(self):
+        return int(sympy.ceiling(self.params["nu"])) - 1
+
     def _real_moment(self, n, j):
         nu, scale = self.params["nu"], self.params["scale"]
         if n >= nu:
@@ -466,6 +485,11 @@ class Mixture(Distribution):
         if length != d:
             raise SpecError(f"{self.spec} has vectors of length {length} but d = {d}; expected length d")
 
+    def prob_nonzero(self, j, d):
+        self.for_dim(d)
+        return sum((w for w, v in zip(self.params["weights"], self.params["vectors"]) if v[j] != 0),
+                   sympy.Integer(0))
+
     def _moment(self, alpha, beta):
         total = sympy.Integer(0)
         for w, v in zip(self.params["weights"], self.params["vectors"]):
@@ -490,11 +514,14 @@ class IID(_Independent):
     def is_symbolic(self):
         return True
 
+    def prob_nonzero(self, j, d):
+        return P_NONZERO
+
     def _real_moment(self, n, j):
         if n == 0:
             return sympy.Integer(1)
         # Even moments of a real law are E[x^2k] > 0 (unless x = 0 a.s., excluded).
-        return sympy.Symbol(f"m_{n}", positive=True) if n % 2 == 0 else sympy.Symbol(f"m_{n}", real=True)
+        return iid_moment(n)
 
 
 class Generic(Distribution):
@@ -509,6 +536,9 @@ class Generic(Distribution):
     @property
     def is_symbolic(self):
         return True
+
+    def prob_nonzero(self, j, d):
+        return P_NONZERO
 
     def _moment(self, alpha, beta):
         return MomentSymbol(alpha, beta)

@@ -60,3 +60,29 @@ class MomentSymbol(sympy.Symbol):
             for p in _factor_text(j, self.alpha[j], self.beta[j], latex=True)
         )
         return r"\mathbb{E}\left[" + body + r"\right]"
+
+
+_IID_MOMENTS = {}
+
+
+def iid_moment(n):
+    """m_n = E[x^n] of the symbolic i.i.d. law: a Dummy (even n positive, odd n real), one per n.
+
+    A Dummy, so that no user parameter named ``m_4`` could ever stand for it.
+    """
+    n = int(n)
+    if n not in _IID_MOMENTS:
+        _IID_MOMENTS[n] = sympy.Dummy(f"m_{n}", positive=True) if n % 2 == 0 else sympy.Dummy(f"m_{n}", real=True)
+    return _IID_MOMENTS[n]
+
+
+def iid_moment_order(symbol):
+    """n when ``symbol`` is the m_n of :func:`iid_moment`, else None."""
+    for n, sym in _IID_MOMENTS.items():
+        if sym == symbol:
+            return n
+    return None
+
+
+#: P(x_j != 0) of a law known only through symbolic moments (iid, generic): a positive Dummy.
+P_NONZERO = sympy.Dummy("p_nz", positive=True)

@@ -15,7 +15,7 @@ Grammar (``WS`` is optional ASCII whitespace, allowed between any two tokens)::
     NUMBER    := DIGITS "/" DIGITS                         # p/q
                | (DIGITS ["." [DIGITS]] | "." DIGITS) [("e"|"E") [sign] DIGITS]
     DIGITS    := [0-9]+
-    IDENT     := [A-Za-z][A-Za-z0-9_]*, not a reserved word (see RESERVED)
+    IDENT     := [A-Za-z][A-Za-z0-9_]*, not a reserved word (see RESERVED, ENGINE_DISPLAY_NAMES)
 
     mixture   := term ( "+" term )*
     term      := [sign] NUMBER "*" "[" entry ( "," entry )* "]"     # weight * vector
@@ -42,7 +42,15 @@ MAX_SPEC_LENGTH = 2000
 # Words that would read as something other than a parameter symbol: non-finite numbers, the
 # imaginary unit, SymPy constants, and the dimension / horizon symbols of the derivations.
 RESERVED = frozenset({"nan", "inf", "infinity", "oo", "zoo", "i", "j", "e", "pi", "d", "t"})
-_RESERVED_PATTERN = re.compile(r"m_[0-9]+\Z")  # the iid law's moment symbols m_n
+# Names the derivations print for their own quantities (case-sensitive). The engine's symbols are
+# Dummies, so a parameter with one of these names could not *collide* with them; it is refused so
+# that a printed formula is never ambiguous (is "R" the user's scale or the engine's slope?).
+ENGINE_DISPLAY_NAMES = frozenset({
+    "a", "b", "u", "tau", "mu", "m", "Q", "R", "C", "H", "S", "E", "I", "kappa", "rho",
+    "lambda", "g", "L", "x", "adot", "bdot", "p_nz", "alpha", "beta",
+})
+# Indexed engine names: a_1, b_2, u_3, m_4 (iid moments), x_1, S_4 / S4, H_98 / H98, adot_1, ...
+_RESERVED_PATTERN = re.compile(r"(?:a|b|u|m|x|S|H|adot|bdot|alpha|beta)_?[0-9]+\Z")
 
 NUMBER_FORMS = "an integer, a decimal, p/q or scientific notation like 1e-3"
 _WS = " \t\r\n\f\v"
@@ -139,7 +147,8 @@ def parse_number(text, spec="", col=0):
 
 def is_reserved(name):
     """Whether ``name`` may not be used as a parameter symbol."""
-    return name.lower() in RESERVED or bool(_RESERVED_PATTERN.match(name))
+    return (name.lower() in RESERVED or name in ENGINE_DISPLAY_NAMES
+            or bool(_RESERVED_PATTERN.match(name)))
 
 
 def format_value(value):
@@ -220,8 +229,10 @@ class _Parser:
         if token.kind == "ident":
             self.take()
             if is_reserved(token.text):
-                raise self.error(f"{token.text!r} is reserved and cannot be the value of {key}",
-                                 f"a finite number ({NUMBER_FORMS}) or another symbol name", token)
+                raise self.error(f"{token.text!r} is reserved (a constant, or a name mesacheck prints "
+                                 f"for its own quantities) and cannot be the value of {key}",
+                                 f"a finite number ({NUMBER_FORMS}) or another symbol name "
+                                 "such as sigma, c1 or scale", token)
             return sympy.Symbol(token.text, positive=True)
         signed = self.at("+") or self.at("-")
         sign = self.sign()

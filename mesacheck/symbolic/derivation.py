@@ -29,6 +29,8 @@ class Derivation:
     inputs: dict
     results: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    #: name -> the engine's SymPy symbol, for users who substitute values (``r.symbols["T"]``)
+    symbols: dict = field(default_factory=dict)
 
     def add(self, name, caption, value, latex_lhs=""):
         """Append a result row and return its value."""
@@ -43,7 +45,18 @@ class Derivation:
         raise KeyError(name)
 
     def has(self, name):
+        """Whether a result called ``name`` exists."""
         return any(r.name == name for r in self.results)
+
+    def value(self, name):
+        """Alias of :meth:`get` (the value of result ``name``)."""
+        return self.get(name)
+
+    def _repr_latex_(self):
+        body = "\\\\ ".join(
+            r"\text{%s:}\ %s" % (_tex_escape(r.caption[:80]), printing.latex(r.value))
+            for r in self.results if _is_sym(r.value))
+        return r"$\displaystyle \begin{array}{l} %s \end{array}$" % body if body else None
 
     # -- exports ---------------------------------------------------------------------------
     def to_json(self):
@@ -92,7 +105,7 @@ def _json_value(v):
     if isinstance(v, (list, tuple)):
         return {"items": [_json_value(x) for x in v]}
     if isinstance(v, dict):
-        return {"items": {str(k): _json_value(x) for k, x in v.items()}}
+        return {"items": {_key_text(k): _json_value(x) for k, x in v.items()}}
     return {"value": v}
 
 
@@ -121,13 +134,19 @@ def _inline(v, math=False):
     return (r"\text{%s}" % _tex_escape(str(v))) if not math else _tex_escape(str(v))
 
 
+def _key_text(k):
+    return printing.text(k) if _is_sym(k) else str(k)
+
+
 def _text_value(v):
     if _is_sym(v):
         return printing.text(v)
     if isinstance(v, dict):
-        return "\n".join(f"{k}: {_text_value(x)}" for k, x in v.items()) or "(none)"
+        return "\n".join(f"{_key_text(k)}: {_text_value(x)}" for k, x in v.items()) or "(none)"
     if isinstance(v, (list, tuple)):
         return "\n".join(_text_value(x) for x in v) or "(none)"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     return str(v)
 
 

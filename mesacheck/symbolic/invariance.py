@@ -16,7 +16,8 @@ from mesacheck.setting.distributions import parse_dist
 from mesacheck.setting.moment_symbol import MomentSymbol
 from mesacheck.symbolic.derivation import Derivation
 from mesacheck.symbolic.population import PopulationLoss, structured_point
-from mesacheck.symbolic.reduced import T_SYMBOL, a, b
+from mesacheck.symbolic.symbols import T as T_SYMBOL
+from mesacheck.symbolic.symbols import a, b
 
 BLOCKS = {  # name -> (matrix, row slice, column slice) in units of d
     "W^KQ_11": ("K", 0, 0), "W^KQ_12": ("K", 0, 1), "A = W^KQ_21": ("K", 1, 0),
@@ -101,30 +102,47 @@ def evaluate_condition(expr, dist, d):
     return sympy.simplify(expr.xreplace(subs))
 
 
-def law_invariant(dist, d, T=T_SYMBOL):
-    """Whether the set is invariant for this law (its own exact gradient on the set), without
-    deriving the general conditions. For an exchangeable law the gradient of an entry involves at
-    most four distinct coordinates, so d = min(d, 4) decides every d."""
+def law_invariant(dist, d, T=T_SYMBOL, masked=False):
+    """Whether the set A = aI, B = bI is invariant for this law (its own exact gradient on the set,
+    real parameters; see :func:`mesacheck.symbolic.reductions.reduction_for`)."""
+    from mesacheck.symbolic.reductions import SCALAR, reduction_for
+
+    return reduction_for(dist, d, None if T is T_SYMBOL else T, masked).system == SCALAR
+
+
+def complex_invariance(dist, d, T=T_SYMBOL):
+    """(invariant, nonzero) for complex parameters (the reference program's): on A = aI, B = bI
+    with a, b real, every off-set entry's complex gradient dL/dRe + i dL/dIm must vanish and the
+    diagonal entries' must be equal and real. ``nonzero``: {entry: gradient} that break it."""
     if dist.is_exchangeable:
         d = min(d, 4)
-    gP, gK = structured_gradient(dist, d, T)
-    offdiag = any(sympy.expand(g) != 0 for name, ij, is_diag, g in _entries(gP, gK, d)
-                  if not (is_diag and name in ("A = W^KQ_21", "B = W^PV_1")))
-    diag_a = {sympy.expand(gK[d + j, j]) for j in range(d)}
-    diag_b = {sympy.expand(gP[j, j]) for j in range(d)}
-    return not offdiag and len(diag_a) == 1 and len(diag_b) == 1
+    P, K = structured_point(d, a, b)
+    gP, gK = PopulationLoss(dist, d, T).complex_gradient_at(P, K)
+    nonzero = {}
+    for name, (i, j), is_diag, g in _entries(gP, gK, d):
+        if not (is_diag and name in ("A = W^KQ_21", "B = W^PV_1")) and sympy.expand(g) != 0:
+            nonzero[f"{name} ({i + 1},{j + 1})"] = sympy.factor(g)
+    diag = [sympy.expand(gK[d + j, j]) for j in range(d)] + [sympy.expand(gP[j, j]) for j in range(d)]
+    equal_real = (all(sympy.expand(x - diag[0]) == 0 for x in diag[:d])
+                  and all(sympy.expand(x - diag[d]) == 0 for x in diag[d:])
+                  and all(sympy.expand(sympy.im(x)) == 0 for x in diag))
+    if not equal_real:
+        nonzero["diagonal of A, B"] = sympy.Tuple(*diag)
+    return not nonzero, nonzero
 
 
 def derive_invariance(dist, d, T=T_SYMBOL):
     """Derivation: which blocks are always stationary on the set, the moment equations, and the
     law's verdict (with the moments that break it and their values)."""
+    all_T = T is T_SYMBOL
+    when = "for all a, b and every T >= 3" if all_T else f"for all a, b at T = {T}"
     der = Derivation("Invariance of the set A = aI, B = bI (claim C2)",
-                     {"dist": dist.spec, "d": d, "T": T})
+                     {"dist": dist.spec, "d": d, "T": "every T >= 3" if all_T else T})
     zero_blocks, nonzero, equations = invariance_conditions(d, T)
     der.add("zero_blocks", "Blocks whose gradient vanishes on the set for every law", zero_blocks)
     der.add("conditional_entries", "Entries whose gradient vanishes only under moment conditions",
             {k: ", ".join(f"({i + 1},{j + 1})" for i, j in v) for k, v in nonzero.items()})
-    der.add("conditions", "Moment equations (each = 0) making the set invariant, for all a, b, T",
+    der.add("conditions", f"Moment equations (each = 0) making the set invariant {when}",
             [sympy.Eq(e, 0) for e in equations])
     broken = {}
     for e in equations:
@@ -143,7 +161,14 @@ def derive_invariance(dist, d, T=T_SYMBOL):
         sympy.expand(x - diag_b[0]) == 0 for x in diag_b)
     invariant = not law_nonzero and equal
     der.add("diagonal_equal", "Diagonal entries of A (and of B) receive equal gradients", equal)
-    der.add("invariant", "The set is invariant under the population flow for this law", invariant)
+    der.add("invariant", "The set is invariant under the population flow for this law (real "
+            "parameters: the population-faithful default for real laws)", invariant)
+    c_ok, c_nonzero = complex_invariance(dist, d, T)
+    der.add("invariant_complex", "The set is invariant for complex parameters too (the reference "
+            "program's complex64 tensors; gradient dL/dRe + i dL/dIm)", c_ok)
+    if not c_ok:
+        der.add("complex_gradients", "Complex-parameter gradients that break it (imaginary part: the "
+                "gradient of the entries' imaginary parts)", c_nonzero)
     if not invariant and not broken:
         der.notes.append("The law breaks invariance without violating the listed equations: "
                          "report this as a bug.")

@@ -141,6 +141,46 @@ class PopulationLoss:
             gK[b, c] = real_part(acc)
         return gP, gK
 
+    def complex_gradient_at(self, P, K):
+        """g = dL/dRe + i dL/dIm (PyTorch's convention for complex parameters) at REAL (P, K).
+
+        With the Hermitian form L = 1/2 sum_r sum P_ra conj(P_ra') K_bc conj(K_b'c') QUAD[(a'b'c'),
+        (abc)] - Re sum P_ra K_bc LIN[r,(abc)] + CONST, g = 2 dL/dconj(z) (Wirtinger), so at a real
+        point
+            g_K[beta, gamma] = sum_r sum P_ra P_ra' K_bc QUAD[(a', beta, gamma), (a, b, c)]
+                               - sum_{r,a} P_ra conj(LIN[r, (a, beta, gamma)]),
+            g_P[rho, alpha]  = sum P_rho,a K_bc K_b'c' QUAD[(alpha, b', c'), (a, b, c)]
+                               - sum_{b,c} K_bc conj(LIN[rho, (alpha, b, c)]).
+        Its real part is :meth:`gradient_at`; its imaginary part is the gradient of the imaginary
+        parts, which the real parametrisation never sees.
+        """
+        P, K = self._check(P, K)
+        nzK, nzP = self._nonzero(K), self._nonzero(P)
+        gP = sympy.zeros(self.d, self.n)
+        gK = sympy.zeros(self.n, self.n)
+        for r in range(self.d):
+            row = [(a, p) for (rr, a), p in nzP if rr == r]
+            for xx in range(self.n):
+                acc = sympy.Integer(0)
+                for y, p in row:
+                    for (b, c), k in nzK:
+                        for (b2, c2), k2 in nzK:
+                            acc += p * k * k2 * self.quad((xx, b2, c2), (y, b, c))
+                for (b, c), k in nzK:
+                    acc -= k * sympy.conjugate(self.lin(r, (xx, b, c)))
+                gP[r, xx] = sympy.expand(acc)
+        for beta, gamma in product(range(self.n), repeat=2):
+            acc = sympy.Integer(0)
+            for (r, a), p in nzP:
+                for (r2, a2), p2 in nzP:
+                    if r2 == r:
+                        for (b, c), k in nzK:
+                            acc += p * p2 * k * self.quad((a2, beta, gamma), (a, b, c))
+            for (r, a), p in nzP:
+                acc -= p * sympy.conjugate(self.lin(r, (a, beta, gamma)))
+            gK[beta, gamma] = sympy.expand(acc)
+        return gP, gK
+
     # -- all coefficients (for the numeric boundary) -----------------------------------------
     def all_entries(self, progress=None):
         """Every nonzero (QUAD, LIN) coefficient: two dicts keyed by index tuples, plus CONST.

@@ -1,4 +1,4 @@
-"""The flow on the structured set {A = aI, B = bI, all other blocks 0} (claim C2).
+"""The flow on the scalar set {A = aI, B = bI, all other blocks 0} (claim C2).
 
 On that set the prediction is yhat_t = (ab/(t-1)) sum_i x_{i+1} x_i^H x_t, so the loss is a
 function g(u) of u = ab alone:  g(u) = Q u^2 / 2 - R u + C  with Q, R, C exact expectations
@@ -9,19 +9,23 @@ these are all equal to -(1/d) dg(ab)/da. Hence
     da/dtau = -(b/d) g'(ab),   db/dtau = -(a/d) g'(ab),
 
 which is not the gradient flow of (a, b) -> L(aI, bI) (that one lacks the 1/d).
+
+This reduction is exact only when the set is invariant under the flow; :func:`derive_reduced`
+checks that first (:mod:`mesacheck.symbolic.reductions`) and refuses otherwise.
 """
 import sympy
 
 from mesacheck.errors import InputError, MesacheckError
+from mesacheck.symbolic.cache import memoize
 from mesacheck.symbolic.derivation import Derivation
 from mesacheck.symbolic.expectation import I, I2, T_VAR, Expectation, prefix_ranges, real_part, x
+from mesacheck.symbolic.symbols import Q as Q_ABS
+from mesacheck.symbolic.symbols import R as R_ABS
+from mesacheck.symbolic.symbols import T as T_SYMBOL
+from mesacheck.symbolic.symbols import a, a0, adot, b, b0, bdot, tau, u  # noqa: F401 (re-exported)
+from mesacheck.symbolic.symbols import d as D_SYMBOL
+from mesacheck.symbolic.symbols import s as S_LINE
 from mesacheck.symbolic.torus import Aff
-
-a, b = sympy.symbols("a b", real=True)
-u = sympy.Symbol("u", real=True)
-tau = sympy.Symbol("tau", real=True)
-T_SYMBOL = sympy.Symbol("T", integer=True, positive=True)
-D_SYMBOL = sympy.Symbol("d", integer=True, positive=True)
 
 ONE = Aff({}, 1)
 
@@ -47,8 +51,8 @@ def _const_build(s):
 
 def sign_for_valid_T_d(expr):
     """Sign (+1, -1, 0) of ``expr`` for every integer T >= 3 and d >= 1, or None if undecided."""
-    Tp = sympy.Symbol("T_p", integer=True, nonnegative=True)
-    dp = sympy.Symbol("d_p", integer=True, nonnegative=True)
+    Tp = sympy.Dummy("T_p", integer=True, nonnegative=True)
+    dp = sympy.Dummy("d_p", integer=True, nonnegative=True)
     e = expr.subs({T_SYMBOL: Tp + 3, D_SYMBOL: dp + 1})
     # H_n >= 1 for n >= 1, which SymPy does not infer from n = T - 2 >= 1; hiding them first also
     # keeps simplify away from the huge rationals of H_998.
@@ -80,6 +84,11 @@ def tidy(expr):
     return out.xreplace(dict(zip(holders, hs)))
 
 
+def _coefficients_key(dist, d, T):
+    return (dist.spec, str(d), str(T))
+
+
+@memoize(_coefficients_key)
 def structured_coefficients(dist, d, T):
     """(Q, R, C, min_T): the loss on the structured set is Q (ab)^2 / 2 - R ab + C exactly.
 
@@ -94,15 +103,13 @@ def structured_coefficients(dist, d, T):
     return real_part(Q), real_part(R), real_part(C), E.min_T
 
 
-Q_ABS, R_ABS = sympy.symbols("Q R", positive=True)
-
-
 def ab_limit_from(Q, R):
     """The stationary value u* of g(u) = Q u^2/2 - R u + C, i.e. the root of g'(u) = Q u - R."""
+    if Q == 0:
+        raise MesacheckError("the loss on the set does not depend on ab (Q = 0: is x_1 = 0 almost "
+                             "surely?), so there is no limit of ab to derive")
     roots = sympy.solve(sympy.Eq(Q_ABS * u - R_ABS, 0), u)
-    if len(roots) != 1 or Q == 0:
-        raise MesacheckError("g'(u) = 0 has no unique root: the law gives Q = 0 (x_1 = 0 a.s.?)")
-    return sympy.factor(roots[0].subs({Q_ABS: Q, R_ABS: R}))
+    return sympy.factor(roots[0].xreplace({Q_ABS: Q, R_ABS: R}))
 
 
 def is_infinite_T(T):
@@ -116,20 +123,35 @@ def reduced_field(Q, R, dim):
     return -b * gprime / dim, -a * gprime / dim
 
 
-def derive_reduced(dist, d, T):
+
+
+def _title(masked):
+    flow = "masked flow (off-diagonal entries of A and B held at 0)" if masked else "flow"
+    return f"Reduced {flow} on the set A = aI, B = bI (claim C2)"
+
+
+def derive_reduced(dist, d, T, masked=False):
     """Derivation of the reduced (a, b) flow: loss, ODE, conserved quantity, stationary points
     and their stability, the limit of ab, and the initialisations that do not reach it.
 
+    Refuses (ReductionError) when the set A = aI, B = bI is not invariant under the (masked, if
+    ``masked``) population flow of this law: its reduced system would then answer a question the
+    flow does not ask (:func:`mesacheck.symbolic.reductions.require`).
+
     The coefficients are derived once in symbolic T (closed forms with harmonic numbers) and,
     for a concrete T, evaluated there; ``T = 'oo'`` adds the limit T -> infinity. The stability
-    analysis is done for abstract Q, R > 0 and the signs of the law's Q and R are then checked.
+    analysis is done for abstract Q, R > 0, and the signs of the law's Q and R are checked.
     """
+    from mesacheck.symbolic.reductions import SCALAR, require
+
     limit_T = is_infinite_T(T)
+    symbolic_T = limit_T or T is T_SYMBOL
+    red = require(dist, d, None if symbolic_T else T, SCALAR, masked)
     Q, R, C, min_T = structured_coefficients(dist, d, T_SYMBOL)
-    der = Derivation(
-        "Reduced flow on the set A = aI, B = bI (claim C2)",
-        {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T},
-    )
+    der = Derivation(_title(masked), {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T,
+                                      "flow": red.flow})
+    der.add("reduction", "Exact reduced system (decided from the law's own population gradient)",
+            red.describe())
     concrete = isinstance(T, int)
     if concrete and T < min_T:
         Q, R, C, _ = structured_coefficients(dist, d, T)
@@ -142,69 +164,68 @@ def derive_reduced(dist, d, T):
     der.add("loss_u", "Population loss on the set, as a function of u = ab", g, "g(u)")
     der.add("Q", "Curvature Q = g''(u)", sympy.factor(Q), "Q")
     der.add("R", "Slope R = -g'(0)", sympy.factor(R), "R")
+    der.add("C", "Constant C = g(0)", sympy.factor(C), "C")
     signs = {"Q": sign_for_valid_T_d(Q), "R": sign_for_valid_T_d(R)}
-    der.add("signs", "Signs of Q and R (for every valid T and d)", {k: v for k, v in signs.items()})
-    adot, bdot = reduced_field(Q_ABS, R_ABS, dim)
-    der.add("ode", "Entrywise gradient flow on the set, d/dtau, with g(u) = Q u^2/2 - R u + C",
-            {sympy.Symbol(r"\dot{a}"): adot, sympy.Symbol(r"\dot{b}"): bdot})
+    der.add("Q_positive", "Q > 0 for every valid T and d", signs["Q"] == 1)
+    der.add("R_positive", "R > 0 for every valid T and d", signs["R"] == 1)
+    a_rate, b_rate = reduced_field(Q_ABS, R_ABS, dim)
+    der.add("ode", "Entrywise gradient flow on the set (each of the d diagonal entries of A moves by "
+            "-dL/dA_jj = -(1/d) dg/da), with g(u) = Q u^2/2 - R u + C", {adot: a_rate, bdot: b_rate})
     f = (Q_ABS * u**2 / 2 - R_ABS * u).subs(u, a * b)
     # f depends on (a, b) only through ab, hence a f_a = b f_b and a^2 - b^2 is conserved.
-    balance = sympy.simplify(a * sympy.diff(f, a) - b * sympy.diff(f, b))
-    drift = sympy.simplify(2 * a * adot - 2 * b * bdot)
-    der.add("conserved", f"Conserved quantity (a f_a - b f_b = {balance}; its d/dtau = {drift})",
-            a**2 - b**2, r"\kappa")
-    der.add("udot", "Evolution of u = ab", sympy.factor(adot * b + a * bdot), r"\dot{u}")
+    drift = sympy.simplify(2 * a * a_rate - 2 * b * b_rate)
+    der.add("conserved", "Conserved quantity kappa = a^2 - b^2 (its derivative along the flow is "
+            "2a da/dtau - 2b db/dtau = 0 since a dg/da = b dg/db)", a**2 - b**2, r"\kappa")
+    der.add("conserved_drift", "d kappa / d tau along the flow", drift)
+    der.add("udot", "Evolution of u = ab", sympy.factor(a_rate * b + a * b_rate), r"\dot{u}")
     ustar = ab_limit_from(Q, R)
-    der.add("ab_limit_T", "Limit of ab (stationary value u* = R/Q)", ustar, "u^*")
+    der.add("ab_limit_T", "Limit of ab: the stationary value u* = R/Q", ustar, "u^*")
     if limit_T:
         lim = sympy.simplify(sympy.limit(ustar, T_SYMBOL, sympy.oo))
         der.add("ab_limit", "Limit of ab as T -> infinity", lim, r"\lim_{T\to\infty} u^*")
     else:
-        der.add("ab_limit", "Limit of ab", ustar, "u^*")
-    stationary, line = _stationary(dim)
-    der.add("stationary", "Stationary points and linear stability (Q, R > 0)", stationary)
-    der.add("non_converging", "Initialisations that do not converge to ab = u*", line)
+        der.add("ab_limit", "Limit of ab at this T", ustar, "u^*")
+    _stationary(der, dim)
     if signs["Q"] != 1 or signs["R"] != 1:
         der.notes.append("Q > 0 and R > 0 could not be established for this law: the stability "
                          "statements assume them.")
+    der.symbols.update({"a": a, "b": b, "u": u, "tau": tau, "T": T_SYMBOL, "d": D_SYMBOL,
+                        "a_0": a0, "b_0": b0})
     return der
 
 
-def _stationary(dim):
-    """Stationary points with Jacobian eigenvalues; the stable manifold of the saddle.
+def _stationary(der, dim):
+    """Add the stationary points with their Jacobian eigenvalues, and the stable manifold of the
+    saddle (the initialisations that do not reach u*), all derived for abstract Q, R > 0.
 
-    Returns (table, description of the non-converging set), both derived for abstract Q, R > 0:
-    the stable direction is the eigenvector of the negative eigenvalue at the origin, and the
-    line it spans is checked to be invariant (the flow there is parallel to it).
+    The stable direction is the eigenvector of the negative eigenvalue at the origin; the line it
+    spans is checked to be invariant (the field is parallel to it there).
     """
     field = sympy.Matrix(reduced_field(Q_ABS, R_ABS, dim))
     J = field.jacobian([a, b])
-    table = {}
+    origin = J.subs({a: 0, b: 0})
+    eig_origin = []
     stable_dirs = []
-    for val, _mult, vecs in J.subs({a: 0, b: 0}).eigenvects():
-        sign = sympy.sign(val)
-        kind = {1: "unstable", -1: "stable"}.get(sign, "neutral")
-        for v in vecs:
-            table[f"origin (0, 0): eigenvalue {val}"] = f"{kind} direction {tuple(v)}"
-            if sign == -1:
-                stable_dirs.append(v)
-    a_nz = sympy.Symbol("a", real=True, nonzero=True)
+    for val, _mult, vecs in origin.eigenvects():
+        eig_origin.extend([sympy.factor(val)] * _mult)
+        if sympy.sign(val) == -1:
+            stable_dirs.extend(vecs)
+    der.add("eig_origin", "Eigenvalues of the Jacobian at the origin (a, b) = (0, 0): one positive, "
+            "one negative, so the origin is a saddle", sympy.Tuple(*eig_origin))
+    a_nz = sympy.Dummy("a", real=True, nonzero=True)
     on_curve = J.subs(b, (R_ABS / Q_ABS) / a).subs(a, a_nz)
-    for val in on_curve.eigenvals():
-        val = sympy.factor(val)
-        table[f"curve ab = R/Q: eigenvalue {val}"] = (
-            "along the curve of equilibria" if val == 0 else
-            {1: "repelling (transverse)", -1: "attracting (transverse)"}.get(sympy.sign(val), "undetermined")
-        )
-    s_ = sympy.Symbol("s", real=True)
-    lines = []
-    for v in stable_dirs:
-        flow = field.subs({a: s_ * v[0], b: s_ * v[1]})
+    eig_curve = [sympy.factor(v.subs(a_nz, a)) for v in on_curve.eigenvals(multiple=True)]
+    der.add("eig_curve", "Eigenvalues at a point of the curve of equilibria ab = u*: zero along the "
+            "curve, negative across it (every equilibrium on the curve attracts transversally)",
+            sympy.Tuple(*eig_curve))
+    for v in stable_dirs[:1]:
+        flow = field.subs({a: S_LINE * v[0], b: S_LINE * v[1]})
         parallel = sympy.simplify(flow[0] * v[1] - flow[1] * v[0]) == 0
-        a0, b0 = sympy.symbols("a_0 b_0", real=True)
-        line = sympy.Eq(sympy.expand(-(v[1] * a0 - v[0] * b0) * sympy.sign(v[0])), 0)
-        lines.append(f"{line.lhs} = 0 (the line is invariant: {parallel}): the stable manifold of the "
-                     "saddle at the origin, where ab -> 0 instead of u*")
-    lines.append("every other (a0, b0): ab -> u*, since du/dtau = -(a^2 + b^2) g'(u) / d has the "
-                 "sign of u* - u and a^2 + b^2 > 0 off the origin")
-    return table, lines
+        line = sympy.Eq(sympy.expand((v[1] * a0 - v[0] * b0) * sympy.sign(v[1])), 0)
+        der.add("stable_manifold", "Initialisations that do not converge to u*: the stable manifold "
+                "of the saddle (the line spanned by the stable eigenvector), on which ab -> 0",
+                line)
+        der.add("stable_manifold_invariant", "The flow is parallel to that line on it (the line is "
+                "invariant)", parallel)
+    der.add("converging", "Every other initialisation converges to ab = u*: du/dtau = -(a^2 + b^2) "
+            "g'(u)/d has the sign of u* - u, and a^2 + b^2 > 0 off the origin", True)

@@ -18,7 +18,8 @@ from math import ceil, floor
 
 import sympy
 
-T_SYM = sympy.Symbol("t", integer=True, positive=True)
+from mesacheck.symbolic.symbols import t as T_SYM  # the prefix length, a Dummy
+
 
 
 class Aff:
@@ -379,7 +380,7 @@ def _power_sum(coeffs, power, lower, T):
     With s = t - 1 the summand is a Laurent polynomial in s: non-negative powers are summed by
     Faulhaber (SymPy), each s^(-q) gives harmonic(T-2, q) - harmonic(lower-2, q).
     """
-    s = sympy.Symbol("s", integer=True, positive=True)
+    s = sympy.Dummy("s", integer=True, positive=True)
     poly = sympy.expand(sum(sympy.Rational(c.numerator, c.denominator) * (s + 1) ** k for k, c in enumerate(coeffs)))
     total = sympy.Integer(0)
     for (k,), c in sympy.Poly(poly, s).terms():
