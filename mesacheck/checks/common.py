@@ -1,18 +1,21 @@
-"""Helpers shared by the claim modules: law / size resolution and Monte Carlo oracles.
+"""Helpers shared by the claim modules: law / size resolution, seeds, the exact-enumeration sizes.
 
-The oracles here use only the numeric model (:mod:`mesacheck.setting.model`) and the samplers of
-the distributions; they never read a symbolic result, so agreeing with one is evidence.
+The oracles the checks use as route 2 live in the numeric layer and never read a symbolic
+result: the exact enumeration of :mod:`mesacheck.numeric.quadrature` (the model's own numeric
+code summed over a rule that is exact for the integrand), the integrators of
+:mod:`mesacheck.numeric.flows`, and the samplers of the laws.
 """
 import numpy as np
 
 from mesacheck.errors import InputError
 from mesacheck.numeric.boundary import to_float
 from mesacheck.setting.distributions import parse_dist
-from mesacheck.setting.model import ProcessBatch, loss_and_grad, loss_only, sample_sequences
 from mesacheck.setting.params import Params
 
-#: standard errors allowed between a Monte Carlo mean and an exact value (two-sided, ~6e-5).
-Z_TOL = 4.0
+#: relative tolerance of a comparison with an exact enumeration (float64 sums of ~1e5 terms)
+ENUM_RTOL = 1e-9
+#: training length of the exact enumerations (their cost grows like (3T)^d)
+ENUM_T = 5
 
 
 def resolve(settings, dist, d, T):
@@ -27,6 +30,33 @@ def resolve(settings, dist, d, T):
     return law, d, T
 
 
+def law_dim(law, d):
+    """The dimension a law fixes (mixtures, per-coordinate sigmas), else ``d``."""
+    if law.name == "mixture":
+        return len(law.params["vectors"][0])
+    if law.name == "gaussian" and "sigmas" in law.params:
+        return len(law.params["sigmas"])
+    return d
+
+
+#: largest number of sequences an exact enumeration of a check may visit at the larger dimension
+ENUM_BUDGET = 300_000
+
+
+def enum_dim(law, quick):
+    """Dimension of an exact enumeration: the law's own, else 3 when the enumeration of the loss
+    at T = ENUM_T stays within ENUM_BUDGET sequences (not with --quick), else 2."""
+    from mesacheck.numeric.quadrature_rules import x1_rule_size
+
+    fixed = law_dim(law, None)
+    if fixed is not None:
+        return fixed
+    if quick:
+        return 2
+    size = x1_rule_size(law, 3, 6) * (3 * (ENUM_T - 2) + 1) ** 3
+    return 3 if size <= ENUM_BUDGET else 2
+
+
 def rng_for(settings, salt):
     """A Generator seeded by (seed, salt): every check has its own reproducible stream."""
     return np.random.default_rng([int(settings.seed), int(salt)])
@@ -37,70 +67,19 @@ def fl(expr, what="value"):
     return to_float(expr, what)
 
 
-def batch_means(values):
-    """(mean, standard error) of a list of i.i.d. batch means."""
-    v = np.asarray(values, dtype=float)
-    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
+def on_set(d, u=None, a=None, b=None):
+    """Params with A = aI, B = bI (given a, b, or u = ab >= 0 split as a = b = sqrt(u))."""
+    if u is not None:
+        s = float(np.sqrt(abs(u)))
+        a, b = s, (s if u >= 0 else -s)
+    return Params.diagonal(d, a, b)
 
 
-def mc_structured_loss(law, d, T, ab_pairs, m, batches, rng):
-    """Empirical loss (model.loss_only, mean over sequences) at A = aI, B = bI for each (a, b).
-
-    Returns a list of (mean, standard error) over ``batches`` independent batches of m sequences
-    (the same batches for every (a, b)).
-    """
-    per = [[] for _ in ab_pairs]
-    for _ in range(batches):
-        data = ProcessBatch.sample(law.sample(m, d, rng), T, rng)
-        for k, (a, b) in enumerate(ab_pairs):
-            per[k].append(loss_only(Params.diagonal(d, a, b), data))
-    return [batch_means(v) for v in per]
-
-
-def mc_gradient(law, d, T, params, m, batches, rng):
-    """Empirical gradient (model.loss_and_grad) averaged over batches: (mean Params, s.e. Params)."""
-    kq, pv = [], []
-    for _ in range(batches):
-        data = ProcessBatch.sample(law.sample(m, d, rng), T, rng)
-        _, g = loss_and_grad(params, data)
-        kq.append(g.kq)
-        pv.append(g.pv)
-    kq, pv = np.array(kq), np.array(pv)
-    n = len(kq)
-    return (kq.mean(0), pv.mean(0)), (kq.std(0, ddof=1) / np.sqrt(n), pv.std(0, ddof=1) / np.sqrt(n))
-
-
-def model_prediction_at(params, X, t):
-    """yhat_t = W^PV E_t E_t^H W^KQ e_t / (t - 1) for each sequence of X (m, >= t, d), straight
-    from the model's definition (no prefix sums, no structure): shape (m, d)."""
-    m, _, d = X.shape
-    E = np.zeros((m, t, 2 * d), dtype=np.complex128)
-    E[:, :, :d] = X[:, :t]
-    E[:, 1:, d:] = X[:, : t - 1]
-    S = np.einsum("sia,sib->sab", E, E.conj())
-    e_t = E[:, t - 1]
-    v = np.einsum("sab,sb->sa", S, e_t @ params.kq.T)
-    return v @ params.pv.T / (t - 1)
-
-
-def mc_test_error(law, d, u, t, m, chunk, rng):
-    """(mean, s.e.) of ||yhat_t - x_{t+1}||^2 at A = sqrt(u) I, B = sqrt(u) I (u >= 0) over m
-    sampled sequences (chunks of ``chunk`` sequences), from ``model_prediction_at``."""
-    s = np.sqrt(abs(u))
-    params = Params.diagonal(d, s, s if u >= 0 else -s)
-    errs = []
-    done = 0
-    while done < m:
-        k = min(chunk, m - done)
-        X = sample_sequences(law.sample(k, d, rng), t + 1, rng)
-        y = model_prediction_at(params, X, t)
-        errs.append(np.sum(np.abs(y - X[:, t]) ** 2, axis=1))
-        done += k
-    v = np.concatenate(errs)
-    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
-
-
-def z_ok(mean, exact, se, floor=1e-12, z=Z_TOL):
-    """Whether |mean - exact| <= z * se (+ a tiny floor for zero-variance cases); and the z-score."""
-    score = abs(mean - exact) / max(se, floor)
-    return abs(mean - exact) <= z * se + floor, score
+def diagonal_params(avals, bvals):
+    """Params with A = diag(avals), B = diag(bvals), all other blocks 0."""
+    d = len(avals)
+    p = Params.zeros(d)
+    idx = np.arange(d)
+    p.kq[d + idx, idx] = avals
+    p.pv[idx, idx] = bvals
+    return p

@@ -50,7 +50,8 @@ def run_claim(claim, settings):
 
         def boom(exc=exc):
             raise exc
-        rep.checks.append(run_check(claim, "run the claim's checks", "symbolic", "-", boom))
+        rep.checks.append(run_check(claim, f"{claim}.run", "run the claim's checks", "symbolic", "-", "-",
+                                    "-", boom))
         return rep
 
 
@@ -66,14 +67,14 @@ def run_claims(claims, settings=None, progress=sys.stderr):
         reports.append(rep)
         if progress is not None:
             n_pass = sum(c.status == "pass" for c in rep.checks)
-            print(f"[{claim}] {'PASS' if rep.passed else 'FAIL'} {n_pass}/{len(rep.checks)} "
+            print(f"[{claim}] {rep.verdict} {n_pass}/{len(rep.checks)} "
                   f"({time.perf_counter() - start:.1f}s)", file=progress, flush=True)
     return reports
 
 
 def exit_code(reports):
-    """0 when every claim passed (every check 'pass'), 1 otherwise."""
-    return 0 if reports and all(r.passed for r in reports) else 1
+    """0 when every claim passed (every check 'pass') or does not apply (N/A), 1 otherwise."""
+    return 0 if reports and all(r.verdict in ("PASS", "N/A") for r in reports) else 1
 
 
 def proof_main(claim, argv=None):

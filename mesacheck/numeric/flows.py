@@ -218,11 +218,13 @@ def _check_common(d, T, tau_max):
 
 
 # -- (i) reduced flow ---------------------------------------------------------------------------
-def reduced_flow(dist, d, T, a0, b0, tau_max=None, t_eval=None, gtol=1e-9, abtol=1e-9):
+def reduced_flow(dist, d, T, a0, b0, tau_max=None, t_eval=None, gtol=1e-9, abtol=1e-9, masked=False):
     """Integrate the reduced flow of (a, b) from (a0, b0); see the module docstring.
 
     ``tau_max``: integrate exactly to it (then ``t_eval`` may give the sample times); None: run to
     convergence. ``extra['on_stable_manifold']`` records a0 + b0 == 0 (then ab -> 0, the saddle).
+    Refuses (ReductionError) a law for which A = aI, B = bI is not invariant under the (masked, if
+    ``masked``) population flow: the reduced flow would not be the flow of the model.
     """
     start = time.perf_counter()
     dist = _dist(dist)
@@ -230,9 +232,9 @@ def reduced_flow(dist, d, T, a0, b0, tau_max=None, t_eval=None, gtol=1e-9, abtol
     a0, b0 = float(a0), float(b0)
     if not (math.isfinite(a0) and math.isfinite(b0)):
         raise InputError(f"init must be finite, got ({a0}, {b0})")
-    if not dist.is_exchangeable and d > 1:
-        raise InputError(f"'{dist.spec}' is not exchangeable: the diagonal entries of A and B do not move "
-                         "together, so the reduced (a, b) flow does not apply; use the full or empirical flow")
+    from mesacheck.symbolic.reductions import SCALAR, require
+
+    require(dist, d, T, SCALAR, masked)
     sc = _Scales(dist, d, T)
     rhs = sc.rhs
 
@@ -409,3 +411,33 @@ def empirical_flow(dist, d, T, m, params0, seed, masked=False, tau_max=None, t_e
     return _result("empirical-masked" if masked else "empirical", dist, d, T, method, times, states,
                    summarize, status, msg, conv, gn, sc, gtol, abtol, time.perf_counter() - start,
                    to_params=lambda y: Params.unflatten(y, d, complex=cplx), extra=extra)
+
+
+# -- (v) any derived ODE, integrated until it comes to rest ------------------------------------------
+def integrate_to_rest(field, states, y0, gtol=1e-12, rtol=1e-11, atol=1e-14, max_doublings=40):
+    """Integrate dy/dtau = field(y) (SymPy expressions in ``states``) from y0 until the field's norm
+    is below ``gtol`` times its initial norm; returns (y_end, tau_end, field norm at the end).
+
+    Radau with the exact Jacobian; the horizon doubles from 1 until rest (or ``max_doublings``).
+    Used to check a derived stationary point against the derived flow that should reach it.
+    """
+    import sympy
+
+    fun = boundary.lambdify_checked(list(field), list(states), name="field")
+    jac_expr = sympy.Matrix(list(field)).jacobian(list(states))
+    jac = boundary.lambdify_checked(list(jac_expr), list(states), name="field_jacobian")
+    n = len(states)
+    y = np.asarray(y0, dtype=float)
+    f0 = max(float(np.linalg.norm(fun(0.0, y))), 1e-300)
+    t0, t1 = 0.0, 1.0
+    for _ in range(max_doublings):
+        sol = solve_ivp(fun, (t0, t1), y, method="Radau", rtol=rtol, atol=atol,
+                        jac=lambda t, z: jac(t, z).reshape(n, n))
+        if not sol.success or not np.all(np.isfinite(sol.y[:, -1])):
+            raise InputError(f"the derived flow could not be integrated: {sol.message}")
+        y = sol.y[:, -1]
+        norm = float(np.linalg.norm(fun(0.0, y)))
+        if norm <= gtol * f0:
+            return y, t1, norm
+        t0, t1 = t1, 2 * t1
+    return y, t0, norm

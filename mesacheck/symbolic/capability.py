@@ -219,4 +219,9 @@ def _verdict(value, exact):
         v = sympy.N(value, 40)
         return "no" if not v.free_symbols and v > sympy.Float("1e-15") else "undecided"
     sign = sign_for_valid_T_d(tidy(value))
+    if sign is None and not value.free_symbols:
+        # a closed number SymPy cannot sign (radicals of H_n): 60 digits decide a nonzero value
+        v = sympy.N(value, 60)
+        if abs(v) > sympy.Float("1e-40"):
+            sign = 1 if v > 0 else -1
     return {0: "yes", 1: "no", -1: "no"}.get(sign, "undecided")

@@ -239,9 +239,10 @@ def _exact_two(L, d, active, u, free):
         if min(eigs) < -mpmath.mpf(10) ** (-CHECK_DIGITS // 2) * max(abs(e) for e in eigs):
             return None
     vj, vk = vj.xreplace(back), vk.xreplace(back)
+    point = {x: sympy.sympify(v).xreplace(back) for x, v in at.items()}
     u[j], u[k] = vj, vk
     return StationaryPoint(u, "exact: two coupled coordinates reduce to a linear system in (u_1, u_2)",
-                           True, free)
+                           True, free, point=point)
 
 
 def _structure(L, d, active):

@@ -169,8 +169,10 @@ def derive_reduced(dist, d, T, masked=False):
     der.add("Q_positive", "Q > 0 for every valid T and d", signs["Q"] == 1)
     der.add("R_positive", "R > 0 for every valid T and d", signs["R"] == 1)
     a_rate, b_rate = reduced_field(Q_ABS, R_ABS, dim)
-    der.add("ode", "Entrywise gradient flow on the set (each of the d diagonal entries of A moves by "
-            "-dL/dA_jj = -(1/d) dg/da), with g(u) = Q u^2/2 - R u + C", {adot: a_rate, bdot: b_rate})
+    der.add("ode_general", "Entrywise gradient flow on the set (each of the d diagonal entries of A "
+            "moves by -dL/dA_jj = -(1/d) dg/da), with g(u) = Q u^2/2 - R u + C", {adot: a_rate, bdot: b_rate})
+    der.add("ode", "The same flow with this law's Q and R", {
+        k: sympy.factor(v.xreplace({Q_ABS: Q, R_ABS: R})) for k, v in ((adot, a_rate), (bdot, b_rate))})
     f = (Q_ABS * u**2 / 2 - R_ABS * u).subs(u, a * b)
     # f depends on (a, b) only through ab, hence a f_a = b f_b and a^2 - b^2 is conserved.
     drift = sympy.simplify(2 * a * a_rate - 2 * b * b_rate)
