@@ -90,7 +90,9 @@ def test_mixture_closed_forms():
 
 def test_symbolic_families():
     iid = parse_dist("iid")
-    m1, m2 = sympy.Symbol("m_1", real=True), sympy.Symbol("m_2", positive=True)
+    from mesacheck.setting.moment_symbol import iid_moment
+
+    m1, m2 = iid_moment(1), iid_moment(2)
     assert iid.moment((2, 1), (0, 0)) == m2 * m1
     assert iid.moment((1, 0), (1, 0)) == m2
     assert iid.pattern_moment(((1, 1), (1, 0)), sympy.Symbol("d", positive=True, integer=True)) == m2 * m1
@@ -188,7 +190,7 @@ def test_bad_sample_size(m):
 
 # -- pattern moments ---------------------------------------------------------------------------------
 EXCHANGEABLE = ["gaussian:sigma=1/2", "gaussian:sigma=s", "sparse:c=3", "sparse:c=c", "full-one:c=2",
-                "uniform:c=2", "rademacher:c=3/2", "laplace:b=b", "student-t:nu=10,scale=2",
+                "uniform:c=2", "rademacher:c=3/2", "laplace:b=bscale", "student-t:nu=10,scale=2",
                 "cgaussian:sigma=2", "iid"]
 
 

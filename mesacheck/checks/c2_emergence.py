@@ -13,6 +13,7 @@ from mesacheck.checks import routes
 from mesacheck.checks.common import ENUM_T, enum_dim, fl, resolve
 from mesacheck.checks.compare import all_of, close, exact_equal
 from mesacheck.checks.verdict import ClaimReport
+from mesacheck.symbolic import printing
 from mesacheck.numeric.flows import reduced_flow
 from mesacheck.setting.distributions import parse_dist
 from mesacheck.symbolic.population import PopulationLoss, structured_point
@@ -52,7 +53,7 @@ def run(settings):
     if reduction_for(law, d, None).system != SCALAR:
         rep.skip("reduced-flow", f"{law.spec}: Theorem 4.1's reduced flow",
                  "the set A = aI, B = bI is not invariant for this law (Assumption 4.1 fails): see C7 "
-                 "for its exact reduced system, C6 for the full flow")
+                 "for its exact reduced system, C6 for the full flow", not_applicable=True)
         return rep
     red = rep.derivation(f"reduced flow ({law.spec}, d={d}, T={T})", lambda: derive_reduced(law, d, T))
     red_oo = rep.derivation(f"reduced flow ({law.spec}, d={d}, T -> oo)", lambda: derive_reduced(law, d, "oo"))

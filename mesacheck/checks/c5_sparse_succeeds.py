@@ -11,6 +11,7 @@ from mesacheck.checks import routes
 from mesacheck.checks.common import ENUM_T, enum_dim, fl, law_dim, on_set, resolve, rng_for
 from mesacheck.checks.compare import Outcome, all_of, close, exact_equal
 from mesacheck.checks.verdict import ClaimReport
+from mesacheck.symbolic import printing
 from mesacheck.numeric import quadrature
 from mesacheck.setting.model import ProcessBatch, loss_and_grad, loss_only
 from mesacheck.setting.params import Params
@@ -46,7 +47,8 @@ def run(settings):
                 "symbolic", "the derived g(u*) = C - R^2/(2Q)", "the claim of Example 4.1: 0", "exact", zero)
     else:
         rep.skip("loss-at-limit", "loss at u* = 0", f"the claim is about the sparse law; for {law.spec} the "
-                 f"derived loss at u* is {red.get('loss_u').subs(u, red.get('ab_limit'))}")
+                 f"derived loss at u* is {printing.text(red.get('loss_u').subs(u, red.get('ab_limit')))}",
+                 not_applicable=True)
     if numeric:
         de = enum_dim(law, settings.quick)
 

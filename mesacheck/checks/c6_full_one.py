@@ -62,7 +62,8 @@ def _no_vanilla(rep, law, d, T):
         gP, gK = structured_gradient(law, d, T)
         eqs = [sympy.expand(e) for e in list(gP) + list(gK) if sympy.expand(e) != 0]
         sols = sympy.solve(eqs, [a, b], dict=True)
-        real = [s for s in sols if all(v.is_real for v in s.values())]
+        # a solution is a real stationary point (or curve of them) unless SymPy knows it is not real
+        real = [s for s in sols if all(v.is_real is not False for v in s.values())]
         nonorigin = [s for s in real if set(s) != {a, b} or any(v != 0 for v in s.values())]
         # route 2: along the curve ab = u*_masked the diagonal gradient vanishes; the enumerated
         # off-diagonal gradient must not

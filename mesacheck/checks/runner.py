@@ -99,4 +99,7 @@ def proof_main(claim, argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_table([report]))
+    if report.verdict == "N/A":
+        print(f"{claim} is not applicable to this law: " + "; ".join(s["reason"] for s in report.skipped))
+        return 2
     return exit_code([report])

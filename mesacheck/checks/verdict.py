@@ -146,8 +146,11 @@ class ClaimReport:
 
     @property
     def verdict(self):
-        """'PASS', 'FAIL', or 'N/A' (no check applies to this input: every statement was skipped)."""
-        if not self.checks and self.skipped:
+        """'PASS', 'FAIL', or 'N/A': the claim is not about this input (a statement was skipped as
+        not applicable) and every check that did run passed."""
+        if any(c.status != "pass" for c in self.checks):
+            return "FAIL"
+        if any(s.get("not_applicable") for s in self.skipped) or (not self.checks and self.skipped):
             return "N/A"
         return "PASS" if self.passed else "FAIL"
 
@@ -173,9 +176,14 @@ class ClaimReport:
         self.checks.append(check)
         return check
 
-    def skip(self, id, statement, reason):
-        """Record a check that cannot exist for this input (e.g. Monte Carlo without the moments)."""
-        self.skipped.append({"id": f"{self.claim}.{id}", "statement": statement, "reason": reason})
+    def skip(self, id, statement, reason, not_applicable=False):
+        """Record a check that cannot exist for this input (e.g. Monte Carlo without the moments).
+
+        ``not_applicable``: the claim itself is not about this input (another law, or its
+        assumption fails): the claim's verdict becomes N/A unless a check that did run fails.
+        """
+        self.skipped.append({"id": f"{self.claim}.{id}", "statement": statement, "reason": reason,
+                             "not_applicable": bool(not_applicable)})
 
     def derivation(self, label, build):
         """Compute a derivation once and keep it (for the LaTeX report): ``build()`` -> Derivation.
@@ -189,7 +197,8 @@ class ClaimReport:
         try:
             der = _call_with_budget(build, self.budget)
         except ReductionError as exc:  # the claim's reduced system does not apply to this law
-            self.skip("not-applicable", f"derive {label}", f"not applicable to this law: {exc}")
+            self.skip("not-applicable", f"derive {label}", f"not applicable to this law: {exc}",
+                      not_applicable=True)
             return None
         except Exception as exc:  # noqa: BLE001 - recorded as a check that did not pass
             error = exc
