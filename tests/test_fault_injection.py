@@ -169,7 +169,7 @@ def f_sampler_scaled(mp):
     from mesacheck.setting.distributions import Distribution
 
     old = Distribution.sample
-    mp.setattr(Distribution, "sample", lambda self, *a: 1.1 * old(self, *a))
+    mp.setattr(Distribution, "sample", lambda self, *a: 1.5 * old(self, *a))
 
 
 def f_excess_shifted(mp):

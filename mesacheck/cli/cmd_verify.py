@@ -42,9 +42,13 @@ def run(args):
     total = time.perf_counter() - start
     code = exit_code(reports)
     if args.json:
-        payload = {"claims": [r.to_json() for r in reports], "passed": code == 0, "seconds": round(total, 2)}
+        from mesacheck.checks.verdict import family_false_failure
+
+        payload = {"claims": [r.to_json() for r in reports], "passed": code == 0, "seconds": round(total, 2),
+                   "false_failure_bound": family_false_failure(reports)}
         text = dumps(payload, argv=getattr(args, "argv", None), seed=args.seed,
-                     tolerances={"monte_carlo": "4 standard errors unless stated per check",
+                     tolerances={"monte_carlo": "median of 25 group means within 3 exact sigma "
+                                 "sqrt(25/n); false failure <= 5.6e-7 per check (Chebyshev + binomial)",
                                  "numeric": "as stated per check"})
     else:
         text = format_table(reports) + f"\n{'ALL PASS' if code == 0 else 'SOME CHECKS DID NOT PASS'} ({total:.1f}s)"
