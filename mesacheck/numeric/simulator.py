@@ -188,6 +188,20 @@ class _Engine:
         return test_loss, fused.last_position_ratio(last, x_T)
 
 
+def _batch(cls, dist, d, T, m, rng_x1, rng_W, what):
+    return cls(_draw_x1(dist, m, d, rng_x1, what), sample_W_phases(m, d, rng_W), T)
+
+
+def training_batch(dist, d, T, m, seed, engine="fused"):
+    """The training sequences ``simulate(..., seed=seed)`` draws (same seed streams), as a batch of
+    the given engine: for quantities computed on a run's own sample after the run."""
+    dist = _resolve_dist(dist)
+    children = dict(zip(STREAMS, np.random.SeedSequence(check_int("seed", seed, 0)).spawn(len(STREAMS))))
+    cls = FusedBatch if engine == "fused" else ProcessBatch
+    return _batch(cls, dist, check_int("d", d, 1), check_int("T", T, 3), check_int("m", m, 1),
+                  np.random.default_rng(children["train_x1"]), np.random.default_rng(children["train_W"]), "training")
+
+
 def _progress(total, enabled):
     from tqdm import tqdm
 
@@ -236,8 +250,8 @@ def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False,
         "divergence_factor": DIVERGENCE_FACTOR, "engine": engine, "ratio_definition": RATIO_DEFINITION,
     }
 
-    train = eng.batch(_draw_x1(dist, m, d, rng["train_x1"], "training"), sample_W_phases(m, d, rng["train_W"]), T)
-    test = eng.batch(_draw_x1(dist, m_test, d, rng["test_x1"], "test"), sample_W_phases(m_test, d, rng["test_W"]), T)
+    train = _batch(eng.batch, dist, d, T, m, rng["train_x1"], rng["train_W"], "training")
+    test = _batch(eng.batch, dist, d, T, m_test, rng["test_x1"], rng["test_W"], "test")
     with np.errstate(all="ignore"), _progress(epochs, progress) as bar:
         rows, status, diverged_epoch = _train(params, train, test, lr, epochs, masked, eval_every, bar, eng)
     final = rows[-1][-1] if rows else params

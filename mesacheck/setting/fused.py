@@ -481,17 +481,44 @@ def last_prediction(params, batch):
     _check_params(params, d)
     P = params.pv.astype(np.complex128)
     K = params.kq.astype(np.complex128)
-    lam, lamc, x1 = batch.lam, batch.lam.conj(), batch.x1
-    KJ = K[None, :, :d] + K[None, :, d:] * lamc[:, None, :]
-    M = KJ[:, :d] + lam[:, :, None] * KJ[:, d:]
-    c = np.einsum("sj,sjk->sk", x1.conj(), KJ[:, :d])
-    PJ = P[None, :, :d] + P[None, :, d:] * lamc[:, None, :]
-    pe = x1 @ P[:, :d].T
-    x = batch.token(T - 1)
+    y = np.empty((batch.m, d), dtype=np.complex128)
     with np.errstate(all="ignore"):
-        ca = np.matmul(batch.final_gram(), np.matmul(M, x[:, :, None]))[:, :, 0]
-        y = np.matmul(PJ, ca[:, :, None])[:, :, 0] + pe * np.sum(c * x, axis=1)[:, None]
+        _last_kernel(batch.x1, batch.lam, batch.token(T - 1), batch.final_gram(), P, K, y)
     return y / (T - 2)
+
+
+@numba.njit(fastmath={"contract"}, nogil=True, cache=True)
+def _last_kernel(x1, lam, x, C, P, K, out):
+    """out[s] = (P J) C (M x) + (P e_1) (c . x) for each sequence s (unscaled yhat_{T-1})."""
+    m, d = x1.shape
+    KJx = np.empty((2 * d, d), dtype=np.complex128)
+    v = np.empty(d, dtype=np.complex128)
+    ca = np.empty(d, dtype=np.complex128)
+    for s in range(m):
+        for a in range(2 * d):
+            for k in range(d):
+                KJx[a, k] = (K[a, k] + K[a, d + k] * lam[s, k].conjugate()) * x[s, k]
+        sc = 0.0j
+        for j in range(d):
+            top = 0.0j
+            bot = 0.0j
+            for k in range(d):
+                top += KJx[j, k]
+                bot += KJx[d + j, k]
+            v[j] = top + lam[s, j] * bot
+            sc += x1[s, j].conjugate() * top
+        for j in range(d):
+            acc = 0.0j
+            for k in range(d):
+                acc += C[s, j, k] * v[k]
+            ca[j] = acc
+        for r in range(d):
+            acc = 0.0j
+            pe = 0.0j
+            for k in range(d):
+                acc += (P[r, k] + P[r, d + k] * lam[s, k].conjugate()) * ca[k]
+                pe += P[r, k] * x1[s, k]
+            out[s, r] = acc + pe * sc
 
 
 def last_position_ratio(last, x_T):
