@@ -38,6 +38,8 @@ from mesacheck.setting.validate import check_int
 LANES = 16
 #: blocks per work item of the thread pool; partial sums are formed per group, in a fixed order.
 GROUP_BLOCKS = 16
+#: blocks per thread below which fewer threads are used.
+MIN_BLOCKS_PER_THREAD = 64
 
 _KERNELS = {}
 
@@ -436,11 +438,18 @@ def _run(params, batch, weights, grad, keep_last):
     gK = np.zeros((ng, 2 * d, 2 * d), dtype=np.complex128)
     shape_last = (nb, d, LANES) if keep_last else (1, d, LANES)
     last_r, last_i = np.zeros(shape_last), np.zeros(shape_last)
-    with np.errstate(all="ignore"):
-        kern(batch._x1r, batch._x1i, batch._lamr, batch._lami, batch.weights(weights),
-             np.ascontiguousarray(P.real), np.ascontiguousarray(P.imag),
-             np.ascontiguousarray(K.real), np.ascontiguousarray(K.imag), T, grad, keep_last,
-             loss, gP, gK, last_r, last_i)
+    # Few blocks: one thread (a parallel region's fork/join costs more than it saves, and much more
+    # when other processes compete for the cores). The numbers do not depend on the thread count.
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(before, nb // MIN_BLOCKS_PER_THREAD)))
+    try:
+        with np.errstate(all="ignore"):
+            kern(batch._x1r, batch._x1i, batch._lamr, batch._lami, batch.weights(weights),
+                 np.ascontiguousarray(P.real), np.ascontiguousarray(P.imag),
+                 np.ascontiguousarray(K.real), np.ascontiguousarray(K.imag), T, grad, keep_last,
+                 loss, gP, gK, last_r, last_i)
+    finally:
+        numba.set_num_threads(before)
     total = float(np.sum(loss))
     g = None
     if grad:
