@@ -59,6 +59,8 @@ SE_DEFAULT = ("delta-method (sandwich) SE of the converged a*b from the run's ow
 SE_REPLICATES = "across-replicate standard deviation (ddof 1) of R independent runs"
 #: a run counts as converged when the flow at its last tau is within this many SEs of u*(T).
 CONVERGED_SE = 0.1
+#: ... and its last step changed a*b by at most this many SEs.
+SETTLED_SE = 0.01
 #: round-off floor of an SE, relative to max(1, |ab|): sparse laws have no sampling noise at their
 #: limit (every residual vanishes at ab = 1/c^2), so the sandwich SE there is round-off.
 SE_FLOOR = 1e-10
@@ -271,7 +273,10 @@ def _summarise_start(exp, dist, init, sims, stats, th, T_, epochs):
     pgd_final = float(pgd_ab[-1]) if pgd_ab is not None else None
     converged = None
     if flow_final is not None and se_mean:
-        converged = bool(abs(flow_final - th["ab_T"]) <= CONVERGED_SE * se_mean)
+        # Both the flow (at the final tau) and the simulation itself (its last step) have settled.
+        last_step = float(np.max(np.abs(ab[:, -1] - ab[:, -2]))) if n >= 2 else math.inf
+        converged = bool(abs(flow_final - th["ab_T"]) <= CONVERGED_SE * se_mean
+                         and last_step <= SETTLED_SE * se_mean)
     # The sandwich SE is the SE of the converged value; mid-trajectory (not converged) only the
     # across-replicate SE measures the sampling spread, so a trajectory comparison needs R >= 2
     # or a converged run.

@@ -50,6 +50,8 @@ def plot_runs(path, runs, key, ylabel, title, theory=(), flow_key=None, logy=Fal
         c = COLORS[k % len(COLORS)]
         x = np.asarray(run["epoch"], float)
         y = np.asarray(run[key], float)
+        if logy:
+            y = np.where(y > 0, y, np.nan)  # exact zeros (and round-off) are not drawn on a log axis
         ax.plot(x, y, color=c, lw=1.8, label=f"simulated, {run['label']}")
         band = run.get(band_key) if band_key else None
         if band is not None:
@@ -59,9 +61,15 @@ def plot_runs(path, runs, key, ylabel, title, theory=(), flow_key=None, logy=Fal
             ax.plot(x, run[flow_key], color=c, lw=1.2, ls="--", label=f"{run.get('flow_label', 'flow')}, {run['label']}")
         if popgd_key and run.get(popgd_key) is not None:
             ax.plot(x, run[popgd_key], color=c, lw=1.2, ls="-.", label=f"population GD, {run['label']}")
-    _hlines(ax, theory)
     if logy:
-        ax.set_yscale("symlog", linthresh=1e-6)
+        # A log axis cannot show 0: theory values <= 0 go into the legend as text only.
+        shown = [(lab, v) for lab, v in theory if v is not None and v > 0]
+        for lab, v in theory:
+            if v is not None and v <= 0:
+                ax.plot([], [], " ", label=f"{lab} = {v:.6g} (not drawn: log axis)")
+        theory = shown
+        ax.set_yscale("log")
+    _hlines(ax, theory)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
@@ -72,25 +80,34 @@ def plot_runs(path, runs, key, ylabel, title, theory=(), flow_key=None, logy=Fal
     return _save(fig, path)
 
 
-def plot_deviations(path, labels, deviations, title, limit=2.0):
-    """Horizontal bars: one deviation (in standard errors) per label, with +-``limit`` marked.
-    Missing values (None / NaN) are shown as 'n/a'."""
+def plot_deviations(path, labels, deviations, title, converged=None, limit=2.0):
+    """Horizontal bars: one deviation (in standard errors) per label on a symmetric-log axis (linear
+    within +-3), with +-``limit`` marked and each value written beside its bar. ``converged``
+    (optional, one bool or None per label): runs that are not converged are drawn gray (their
+    deviation is the remaining distance to the limit, not sampling noise). None / NaN: 'n/a'."""
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(7.5, 0.28 * n + 1.4))
+    fig, ax = plt.subplots(figsize=(8, 0.3 * n + 1.6))
     ys = np.arange(n)[::-1]
     vals = np.array([np.nan if v is None else float(v) for v in deviations])
-    finite = np.isfinite(vals)
-    colors = ["tab:blue" if abs(v) <= limit else "tab:red" for v in np.where(finite, vals, 0.0)]
-    ax.barh(ys[finite], vals[finite], color=np.array(colors)[finite], height=0.6)
-    for y, v, ok in zip(ys, vals, finite):
-        if not ok:
-            ax.text(0, y, " n/a", va="center", fontsize=7, color="gray")
+    conv = list(converged) if converged is not None else [True] * n
+    ticks = []
+    for y, v, ok, lab in zip(ys, vals, conv, labels):
+        if not np.isfinite(v):
+            ticks.append(f"{lab}  (n/a)")
+            continue
+        color = "0.6" if ok is False else ("tab:blue" if abs(v) <= limit else "tab:red")
+        ax.barh(y, v, color=color, height=0.6)
+        ticks.append(f"{lab}  ({v:.3g}{', not converged' if ok is False else ''})")
+    ax.set_xscale("symlog", linthresh=3)
     ax.axvline(0, color="black", lw=0.8)
     for sgn in (-1, 1):
         ax.axvline(sgn * limit, color="gray", ls=":", lw=1)
+    finite = vals[np.isfinite(vals)]
+    span = max(10.0, 3 * float(np.max(np.abs(finite)))) if finite.size else 10.0
+    ax.set_xlim(-span, span)
     ax.set_yticks(ys)
-    ax.set_yticklabels(labels, fontsize=7)
-    ax.set_xlabel("deviation in sampling standard errors")
+    ax.set_yticklabels(ticks, fontsize=7)
+    ax.set_xlabel(f"deviation in sampling standard errors (symmetric log axis; dotted: +-{limit:g})")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, path)

@@ -170,6 +170,7 @@ def write_report(out, result, argv=None, seed=None, tolerances=None):
         labels = [f"{r['configuration']} {r['init']}" for r in rows]
         plots.plot_deviations(os.path.join(folder, "summary_deviations.png"), labels,
                               [r["dev_exact_se"] for r in rows],
-                              "final a*b - exact u*(T), in sampling standard errors of the final value")
+                              "final a*b - exact u*(T), in sampling standard errors of the final value",
+                              converged=[r["converged"] for r in rows])
         files += ["summary.csv", "summary.json", "summary_deviations.png"]
     return [os.path.join(os.path.abspath(out), f) for f in files]
