@@ -79,14 +79,14 @@ def _data(m, T, d, seed):
     return x1, theta, Params.dense_gaussian(d, 0.1, rng)
 
 
-def fused_epoch_time(m, T, d, repeat, seed=0):
-    """Best time (s) of one fused epoch on fresh random data of size (m, T, d) (kernel compiled first)."""
+def _prepared(m, T, d, seed):
+    """(params, FusedBatch) on fresh random data of size (m, T, d), kernel compiled and warmed up."""
     from mesacheck.setting import fused
 
     x1, theta, params = _data(m, T, d, seed)
     batch = fused.FusedBatch(x1, theta, T)
     fused.loss_and_grad(params, batch)
-    return min(_timed(lambda: fused.loss_and_grad(params, batch))[0] for _ in range(repeat))
+    return params, batch
 
 
 def _slope(xs, ys):
@@ -96,7 +96,9 @@ def _slope(xs, ys):
 
 def scaling(m, T, d, repeat, seed=0):
     """Measured exponents of the fused epoch time in m, T and d (least-squares slope of log time on
-    log size over three sizes each, the others fixed), beside the same exponents of the flop count."""
+    log size over three sizes each, the others fixed; best of ``repeat`` timings taken round-robin
+    over the sizes), beside the same exponents of the flop count."""
+    from mesacheck.setting import fused
     from mesacheck.setting.fused import epoch_flops
 
     grids = {
@@ -106,11 +108,13 @@ def scaling(m, T, d, repeat, seed=0):
     }
     out = {}
     for key, values in grids.items():
-        times, flops = [], []
-        for v in values:
-            size = {"m": m, "T": T, "d": d, key: v}
-            times.append(fused_epoch_time(size["m"], size["T"], size["d"], repeat, seed))
-            flops.append(epoch_flops(size["m"], size["T"], size["d"]))
+        sizes = [{"m": m, "T": T, "d": d, key: v} for v in values]
+        cases = [_prepared(s["m"], s["T"], s["d"], seed) for s in sizes]
+        times = [math.inf] * len(values)
+        for _ in range(repeat):
+            for i, (params, batch) in enumerate(cases):
+                times[i] = min(times[i], _timed(lambda: fused.loss_and_grad(params, batch))[0])
+        flops = [epoch_flops(s["m"], s["T"], s["d"]) for s in sizes]
         out[key] = {"sizes": values, "times_s": times, "exponent": _slope(values, times),
                     "flop_exponent": _slope(values, flops)}
     return out
@@ -172,7 +176,7 @@ def benchmark(m=10000, T=100, d=5, repeat=5, seed=0, with_scaling=True, with_nai
         "baseline_note": BASELINE_NOTE,
     }
     if with_scaling:
-        result["scaling"] = scaling(m, T, d, max(2, repeat // 2), seed)
+        result["scaling"] = scaling(m, T, d, repeat, seed)
     return result
 
 

@@ -42,6 +42,8 @@ RATIO_DEFINITION = ("ratio = mean of Re(yhat_{T-1,j} / x_{T,j}) over the test (s
 DIVERGENCE_FACTOR = 1e6
 #: refuse runs whose sequence arrays alone would exceed this many bytes.
 MAX_SEQUENCE_BYTES = 4 * 2**30
+#: refuse runs whose epoch would touch more than this many (sequence, position, coordinate^2) terms.
+MAX_EPOCH_WORK = 2 * 10**11
 
 
 @dataclass
@@ -231,6 +233,10 @@ def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False,
     eval_every = check_int("eval_every", eval_every, 1)
     m_test = check_int("m_test", m_test, 1)
     seed = check_int("seed", seed, 0)
+    if (m + m_test) * T * d * d > MAX_EPOCH_WORK:
+        raise InputError(f"(m + m_test) * T * d^2 = {(m + m_test) * T * d * d:.3g} is too much work per epoch "
+                         f"(limit {MAX_EPOCH_WORK:.0e}, {MAX_EPOCH_WORK / 5e7:.0f} times the paper's size): "
+                         "reduce m, m_test, T or d")
     need = _memory_estimate(engine, m, m_test, T, d)
     if need > MAX_SEQUENCE_BYTES:
         raise InputError(f"m={m}, m_test={m_test}, T={T}, d={d} is too large for the {engine} engine: its arrays "
