@@ -213,7 +213,7 @@ def run_experiment(name, quick=False, seed=0, replicates=1, progress=True, log=N
     across-replicate SE (R >= 2), the flow and population GD at the same epochs, and the final
     comparison (see the module docstring for the SE and deviation definitions).
     """
-    from mesacheck.numeric.sampling_error import ab_standard_error, diagonal_statistics
+    from mesacheck.numeric.sampling_error import diagonal_statistics
     from mesacheck.numeric.simulator import simulate, training_batch
 
     exp = get_experiment(name)

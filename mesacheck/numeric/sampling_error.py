@@ -36,13 +36,13 @@ R independent samples directly and reports both.
 """
 import math
 
-import numba
 import numpy as np
 
 from mesacheck.errors import InputError
+from mesacheck.setting.fused_kernel import jit
 
 
-@numba.njit(fastmath={"contract"}, nogil=True, cache=True)
+@jit(fastmath={"contract"}, nogil=True)
 def _stats_kernel(x1, lam, T, G, h, c):
     m, d = x1.shape
     N = np.zeros((d, d), dtype=np.complex128)
