@@ -33,6 +33,11 @@ gaussian and sparse runs (masked or not) and to masked full-one runs, once conve
 apply to unmasked full-one runs (no sign symmetry, and the set is left). It is the first-order
 (m -> infinity) approximation; ``mesacheck reproduce --replicates R`` measures the spread across
 R independent samples directly and reports both.
+
+Measured check (gaussian sigma = 1, d = 5, T = 30, m = 1000, start (0.5, 1.5), lr 2e-4, 300 epochs,
+40 independent seeds): standard deviation of the final a*b across seeds / mean sandwich SE =
+1.003 (masked) and 0.987 (unmasked); full-one masked (lr 5e-4, 16 seeds): 1.07. The standard
+error of such a ratio from 40 seeds is about 0.11.
 """
 import math
 

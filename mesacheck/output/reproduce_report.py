@@ -118,7 +118,8 @@ def _figures(p, folder):
     exact = p["family"] != "full-one" or p["masked"]
     ab_lines = ([(f"u*(T={p['T']}) exact", th["ab_T"]), ("u* as T -> oo", th["ab_inf"])] if exact else
                 [(f"u*(T={p['T']}) on the structured set (not the unmasked limit)", th["ab_T"])])
-    flow_note = "dashed: reduced population flow at tau = epoch*lr" if exact else p["flow_kind"]
+    flow_note = ("dashed: reduced population flow at tau = epoch*lr" if exact else
+                 "no flow drawn: the unmasked full-one flow leaves the structured set")
     fn = f"{name}_ab.png"
     plots.plot_runs(os.path.join(folder, fn), p["runs"], "ab", "a*b = mean_j A_jj B_jj", title, ab_lines,
                     flow_key="flow_ab", band_key=band, popgd_key="popgd_ab",
