@@ -1,4 +1,4 @@
-"""Benchmark the simulator's prefix-sum epoch against the naive per-prefix reference.
+"""Benchmark the simulator's fused epoch against the machine's floor and the older engines.
 
 Usage: python benchmarks/bench_simulator.py [--m M --T T --d D --repeat R --seed S --json]
 (the same as ``mesacheck bench``; defaults m=10000, T=100, d=5).

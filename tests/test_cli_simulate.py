@@ -80,10 +80,19 @@ def test_diverged_run_reports_status(capsys):
 
 
 def test_bench_small(capsys):
-    assert main(["bench", "--m", "30", "--T", "6", "--d", "2", "--repeat", "1", "--json"]) == 0
+    # d = 1: its scaling grid (d = 1, 2) reuses kernels the other tests compile.
+    assert main(["bench", "--m", "30", "--T", "6", "--d", "1", "--repeat", "1", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["agree"] is True and doc["max_rel_diff"]["fast_vs_naive"] < 1e-9
-    assert set(doc["times_s"]) == {"fast", "prepare", "fast_uncached", "generic", "naive"}
-    assert main(["bench", "--m", "30", "--T", "6", "--d", "2", "--repeat", "1"]) == 0
-    assert "speed-up" in capsys.readouterr().out
+    assert doc["agree"] is True and doc["max_rel_diff"]["fused_vs_naive"] < 1e-12
+    assert set(doc["times_s"]) == {"fused", "structured", "generic", "naive", "last_prediction", "test_loss",
+                                   "compile_or_load", "structured_prepare"}
+    from mesacheck.setting.fused import epoch_flops
+    assert doc["epoch_flops"] == epoch_flops(30, 6, 1)
+    assert doc["floor_s"] == pytest.approx(doc["epoch_flops"] / (doc["gemm"]["gflops_best"] * 1e9))
+    assert doc["floor_ratio"] == pytest.approx(doc["times_s"]["fused"] / doc["floor_s"])
+    assert set(doc["scaling"]) == {"m", "T", "d"} and doc["scaling"]["d"]["sizes"] == [1, 2]
+    assert "3-5x faster" in doc["baseline_note"]
+    assert main(["bench", "--m", "30", "--T", "6", "--d", "2", "--repeat", "1", "--no-scaling", "--no-naive"]) == 0
+    out = capsys.readouterr().out
+    assert "speed-up" in out and "floor" in out and "scaling" not in out
     _assert_one_line_error(capsys, ["bench", "--T", "2"])

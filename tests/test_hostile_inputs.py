@@ -68,6 +68,8 @@ def _tripwire(where):
 #: (module, attribute) pairs replaced by tripwires while a hostile argv runs.
 HEAVY = [
     ("mesacheck.numeric.simulator", "ProcessBatch"),
+    ("mesacheck.numeric.simulator", "FusedBatch"),
+    ("mesacheck.numeric.reproduce", "run_experiment"),
     ("mesacheck.numeric.simulator", "_train"),
     ("mesacheck.setting.model", "ProcessBatch"),
     ("mesacheck.numeric.flows", "solve_ivp"),

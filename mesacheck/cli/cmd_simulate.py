@@ -16,7 +16,9 @@ def add_parser(subparsers):
         help="run full-batch gradient descent on sampled sequences (the paper's experiment)",
         description="Sample m training and m-test test sequences x_t = W^(t-1) x_1 with x_1 ~ DIST, "
         "initialise W^KQ, W^PV, run EPOCHS steps of full-batch gradient descent with step LR and report "
-        "a*b, the last-position ratio Re(yhat/x) and the test loss. Negative values need '=', "
+        "a*b, the last-position ratio and the test loss. Ratio = mean of Re(yhat_{T-1,j} / x_{T,j}) over the "
+        "test (sequence, coordinate) pairs with x_{T,j} != 0. Engine: the fused epoch (running prefix sums, "
+        "both cores; the first call for a new d compiles a kernel, cached on disk). Negative values need '=', "
         "e.g. --init=-0.5,1.",
     )
     parser.add_argument("--dist", required=True, metavar="SPEC",
@@ -38,6 +40,9 @@ def add_parser(subparsers):
                         help="record metrics every K epochs (default 1; epoch 0 and the last always)")
     parser.add_argument("--m-test", type=int_at_least(1), default=10000, help="test sequences (default 10000)")
     parser.add_argument("--complex-params", action="store_true", help="complex W^KQ, W^PV")
+    parser.add_argument("--engine", choices=("fused", "structured"), default="fused",
+                        help="fused (default) or structured (the previous engine, cached prefix Gram "
+                        "matrices; same numbers to round-off, for cross-checks)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--out", metavar="FILE.npz", help="also write the metrics and final matrices to FILE.npz")
     parser.set_defaults(func=run)
@@ -74,6 +79,7 @@ def format_text(result):
         f"epochs={s['epochs']} {start}{' masked' if s['masked'] else ''}"
         f"{' complex-params' if s['complex_params'] else ''} seed={s['seed']}",
         format_table(result) if len(result.epochs) else "(no finite metrics to report)",
+        s.get("ratio_definition", ""),
     ]
     if result.status == "ok":
         lines.append("status: ok")
@@ -91,7 +97,7 @@ def run(args):
     result = simulate(
         args.dist, args.d, args.T, args.m, args.lr, args.epochs, init=args.init, dense_std=args.dense_init,
         masked=args.masked, seed=args.seed, eval_every=args.eval_every, m_test=args.m_test, progress=True,
-        complex_params=args.complex_params,
+        complex_params=args.complex_params, engine=args.engine,
     )
     if args.out is not None:
         result.save_npz(args.out)

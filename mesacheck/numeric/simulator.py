@@ -3,6 +3,20 @@
 One ``numpy.random.SeedSequence(seed)`` is spawned into independent streams for the training
 x_1, the training phases, the test x_1, the test phases and the initialisation, so a run is
 bit-reproducible from its seed and changing e.g. m_test leaves the training data unchanged.
+
+Engines: ``engine="fused"`` (default) runs every epoch with the fused kernel of
+:mod:`mesacheck.setting.fused` (running prefix sums, both cores, O(m d) memory);
+``engine="structured"`` uses the cached-Gram engine of :mod:`mesacheck.setting.model` (the previous
+default, kept as the reference the fused engine is tested against). Both give the same numbers
+to round-off.
+
+Evaluation at each recorded epoch, on the test sequences:
+
+* ratio = mean of Re(yhat_{T-1,j} / x_{T,j}) over the test (sequence, coordinate) pairs with
+  x_{T,j} != 0 (NaN if there is none): only the last prediction is needed, and it is computed from
+  the cached data-only sum C_{T-1} (``fused.last_prediction``), O(m d^2);
+* test loss = (1/m_test) sum_seq sum_{t=2}^{T-1} 1/2 ||yhat_t - x_{t+1}||^2 (the training
+  normalisation) by the fused forward pass, which keeps running sums only.
 """
 import json
 import math
@@ -13,16 +27,23 @@ from typing import Optional
 import numpy as np
 
 from mesacheck.errors import InputError
-from mesacheck.setting.model import (ProcessBatch, loss_and_grad, loss_and_last_prediction, loss_only,
-                                     sample_W_phases)
+from mesacheck.setting import fused
+from mesacheck.setting.fused import FusedBatch
+from mesacheck.setting.model import ProcessBatch, loss_and_grad, loss_and_last_prediction, loss_only, sample_W_phases
 from mesacheck.setting.params import Params
 from mesacheck.setting.validate import check_finite, check_int, check_positive
 
 STREAMS = ("train_x1", "train_W", "test_x1", "test_W", "init")
+ENGINES = ("fused", "structured")
+#: the definition of the ratio, stated in every output that shows it.
+RATIO_DEFINITION = ("ratio = mean of Re(yhat_{T-1,j} / x_{T,j}) over the test (sequence, coordinate) pairs "
+                    "with x_{T,j} != 0")
 #: a run is declared diverged when its training loss exceeds this factor times the initial loss.
 DIVERGENCE_FACTOR = 1e6
 #: refuse runs whose sequence arrays alone would exceed this many bytes.
 MAX_SEQUENCE_BYTES = 4 * 2**30
+#: refuse runs whose epoch would touch more than this many (sequence, position, coordinate^2) terms.
+MAX_EPOCH_WORK = 2 * 10**11
 
 
 @dataclass
@@ -138,13 +159,49 @@ def _pair(init):
     return a0, b0
 
 
-def _test_metrics(params, test):
-    """(test loss with the training normalisation, mean Re(yhat_{T-1} / x_T) over x_T != 0 or NaN)."""
-    test_loss, last = loss_and_last_prediction(params, test)
-    xT = test.X[:, -1]
-    valid = xT != 0
-    ratio = float(np.mean(np.real(last[valid] / xT[valid]))) if np.any(valid) else math.nan
-    return test_loss, ratio
+def _memory_estimate(engine, m, m_test, T, d):
+    """Bytes of the data arrays an engine holds: the structured engine stores every sequence
+    (and caches Gram matrices within its own budget); the fused one x_1, phases, lane blocks, C_{T-1}."""
+    if engine == "structured":
+        return (m + m_test) * T * d * 16
+    return (m + m_test) * d * 112 + m_test * d * d * 16
+
+
+class _Engine:
+    """The loss/gradient and evaluation functions of one engine (fused, or the structured reference)."""
+
+    def __init__(self, name, test_loss=True):
+        if name not in ENGINES:
+            raise InputError(f"engine must be one of {', '.join(ENGINES)}, got {name!r}")
+        self.name = name
+        self.want_test_loss = test_loss
+        self.batch = FusedBatch if name == "fused" else ProcessBatch
+        self.loss_and_grad = fused.loss_and_grad if name == "fused" else loss_and_grad
+        self.loss_only = fused.loss_only if name == "fused" else loss_only
+
+    def test_metrics(self, params, test):
+        """(test loss with the training normalisation or NaN if not asked, ratio or NaN); see module doc."""
+        if self.name == "fused":
+            last, x_T = fused.last_prediction(params, test), test.token(test.T)
+            test_loss = fused.loss_only(params, test) if self.want_test_loss else math.nan
+        else:
+            test_loss, last = loss_and_last_prediction(params, test)
+            x_T = test.X[:, -1]
+        return test_loss, fused.last_position_ratio(last, x_T)
+
+
+def _batch(cls, dist, d, T, m, rng_x1, rng_W, what):
+    return cls(_draw_x1(dist, m, d, rng_x1, what), sample_W_phases(m, d, rng_W), T)
+
+
+def training_batch(dist, d, T, m, seed, engine="fused"):
+    """The training sequences ``simulate(..., seed=seed)`` draws (same seed streams), as a batch of
+    the given engine: for quantities computed on a run's own sample after the run."""
+    dist = _resolve_dist(dist)
+    children = dict(zip(STREAMS, np.random.SeedSequence(check_int("seed", seed, 0)).spawn(len(STREAMS))))
+    cls = FusedBatch if engine == "fused" else ProcessBatch
+    return _batch(cls, dist, check_int("d", d, 1), check_int("T", T, 3), check_int("m", m, 1),
+                  np.random.default_rng(children["train_x1"]), np.random.default_rng(children["train_W"]), "training")
 
 
 def _progress(total, enabled):
@@ -155,7 +212,8 @@ def _progress(total, enabled):
 
 
 def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False, seed=0,
-             eval_every=1, m_test=10000, progress=True, complex_params=False):
+             eval_every=1, m_test=10000, progress=True, complex_params=False, engine="fused",
+             test_loss=True):
     """Run the reference experiment and return a SimulationResult.
 
     Samples m training and m_test test sequences of length T from x_1 ~ dist, initialises with
@@ -165,6 +223,9 @@ def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False,
     ``masked`` (after each step only, as the reference program does: a dense start is not masked). Metrics are recorded at epoch 0, every ``eval_every`` epochs and at the last
     epoch. Divergence (non-finite parameters or loss, or loss > DIVERGENCE_FACTOR x initial) stops
     the run with status 'diverged'; the reported arrays end at the last healthy epoch.
+    ``engine``: "fused" (default) or "structured" (the reference engine; same numbers to round-off).
+    ``test_loss=False`` skips the test loss (NaN in the result; the forward pass over the test set
+    costs about half a training epoch) when only the ratio is wanted.
     """
     d, T, m = check_int("d", d, 1), check_int("T", T, 3), check_int("m", m, 1)
     lr = check_positive("lr", lr)
@@ -172,9 +233,15 @@ def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False,
     eval_every = check_int("eval_every", eval_every, 1)
     m_test = check_int("m_test", m_test, 1)
     seed = check_int("seed", seed, 0)
-    if (m + m_test) * T * d * 16 > MAX_SEQUENCE_BYTES:
-        raise InputError(f"(m + m_test) * T * d = {(m + m_test) * T * d} is too large: the sequences alone "
-                         f"would need {(m + m_test) * T * d * 16 / 2**30:.1f} GiB")
+    if (m + m_test) * T * d * d > MAX_EPOCH_WORK:
+        raise InputError(f"(m + m_test) * T * d^2 = {(m + m_test) * T * d * d:.3g} is too much work per epoch "
+                         f"(limit {MAX_EPOCH_WORK:.0e}, {MAX_EPOCH_WORK / 5e7:.0f} times the paper's size): "
+                         "reduce m, m_test, T or d")
+    need = _memory_estimate(engine, m, m_test, T, d)
+    if need > MAX_SEQUENCE_BYTES:
+        raise InputError(f"m={m}, m_test={m_test}, T={T}, d={d} is too large for the {engine} engine: its arrays "
+                         f"would need about {need / 2**30:.1f} GiB (limit {MAX_SEQUENCE_BYTES / 2**30:.0f} GiB)")
+    eng = _Engine(engine, bool(test_loss))
     dist = _resolve_dist(dist)
     children = np.random.SeedSequence(seed).spawn(len(STREAMS))
     rng = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children)}
@@ -186,15 +253,13 @@ def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False,
         "epochs": epochs, "init": None if dense_std is not None else list(_pair((0.1, 0.1) if init is None else init)),
         "dense_std": None if dense_std is None else float(dense_std), "masked": bool(masked), "eval_every": eval_every,
         "complex_params": bool(complex_params), "seed": seed,
-        "divergence_factor": DIVERGENCE_FACTOR,
+        "divergence_factor": DIVERGENCE_FACTOR, "engine": engine, "ratio_definition": RATIO_DEFINITION,
     }
 
-    train = ProcessBatch(_draw_x1(dist, m, d, rng["train_x1"], "training"),
-                         sample_W_phases(m, d, rng["train_W"]), T)
-    test = ProcessBatch(_draw_x1(dist, m_test, d, rng["test_x1"], "test"),
-                        sample_W_phases(m_test, d, rng["test_W"]), T)
+    train = _batch(eng.batch, dist, d, T, m, rng["train_x1"], rng["train_W"], "training")
+    test = _batch(eng.batch, dist, d, T, m_test, rng["test_x1"], rng["test_W"], "test")
     with np.errstate(all="ignore"), _progress(epochs, progress) as bar:
-        rows, status, diverged_epoch = _train(params, train, test, lr, epochs, masked, eval_every, bar)
+        rows, status, diverged_epoch = _train(params, train, test, lr, epochs, masked, eval_every, bar, eng)
     final = rows[-1][-1] if rows else params
     columns = list(zip(*[row[:-1] for row in rows])) or [()] * 6
     return SimulationResult(
@@ -205,14 +270,16 @@ def simulate(dist, d, T, m, lr, epochs, init=None, dense_std=None, masked=False,
     )
 
 
-def _train(params, train, test, lr, epochs, masked, eval_every, bar):
+def _train(params, train, test, lr, epochs, masked, eval_every, bar, eng):
     """The gradient-descent loop; returns (rows, status, diverged_epoch), each row
     (epoch, ab, ratio, test_loss, train_loss, offdiag_norm, params)."""
     rows = []
+    loss_and_grad, loss_only = eng.loss_and_grad, eng.loss_only
 
     def record(epoch, p, train_loss):
-        test_loss, ratio = _test_metrics(p, test)
-        if not (math.isfinite(test_loss) and math.isfinite(p.ab()) and not math.isinf(ratio)):
+        test_loss, ratio = eng.test_metrics(p, test)
+        if math.isinf(test_loss) or (eng.want_test_loss and math.isnan(test_loss)) or \
+                not math.isfinite(p.ab()) or math.isinf(ratio):
             return False
         rows.append((epoch, p.ab(), ratio, test_loss, train_loss, p.off_diagonal_norm(), p))
         return True

@@ -24,6 +24,10 @@ Three implementations compute the same numbers:
   paper's m = 10000, T = 100, d = 5, see ``mesacheck bench``);
 * the naive per-prefix reference (``predictions_per_prefix``, ``loss_and_grad_per_prefix``),
   recomputing E_t E_t^H for every t like the authors' program, O(m T^2 d^2); benchmark only.
+
+The simulator's engine is now the fused epoch of :mod:`mesacheck.setting.fused` (same algebra as
+the structured engine, one pass per sequence block with running sums, no per-prefix cache); the
+three engines here are its references. The functions below accept a ``FusedBatch`` too.
 """
 import numpy as np
 
@@ -312,7 +316,15 @@ def _evaluate(params, data, weights, need_grad, need_pred):
     """Run the right engine chunk by chunk; return (loss, grad Params or None, predictions or None).
 
     ``need_pred``: None, "all" (shape (m, T-2, d)) or "last" (yhat_{T-1} only, shape (m, d)).
+    A ``mesacheck.setting.fused.FusedBatch`` goes to the fused engine (all predictions: the generic
+    engine on its materialised sequences).
     """
+    if getattr(data, "fused", False):
+        if need_pred != "all":
+            from mesacheck.setting import fused
+
+            return fused._run(params, data, weights, need_grad, need_pred == "last")
+        data = data.X
     if isinstance(data, ProcessBatch):
         m, T, d = data.m, data.T, data.d
         _check_params(params, d)
