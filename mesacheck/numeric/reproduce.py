@@ -45,6 +45,7 @@ import sympy
 
 from mesacheck.errors import InputError
 from mesacheck.numeric import boundary
+from mesacheck.symbolic import printing
 from mesacheck.setting.distributions import parse_dist
 
 INITS = ((0.1, 0.1), (0.5, 1.5), (2.0, 2.0))
@@ -123,25 +124,35 @@ def sizes(exp, quick):
 _THEORY_CACHE = {}
 
 
-def theory(dist, d=D, T_=T):
-    """Exact theory values (floats via the boundary): u* at T, u* as T -> oo, the ratio
-    u* mean_j E|x_1j|^2 (finite T and T -> oo) and the structured-set population loss g(u*)."""
-    from mesacheck.symbolic.reduced import derive_reduced, structured_coefficients
+def theory(dist, d=D, T_=T, masked=False):
+    """Exact theory values (floats via the boundary): u* at T, u* as T -> oo, the ratio (mesacheck's
+    definition: mean of Re(yhat/x) over the coordinates with x != 0, :func:`capability.ratio_value`)
+    at finite T and as T -> oo, and the structured-set population loss g(u*).
 
-    key = (dist.spec, d, T_)
+    For a law whose set A = aI, B = bI is not invariant under the unmasked flow (full-one) these are
+    the values of the MASKED flow (``masked`` is then forced and reported as ``theory_flow``).
+    """
+    from mesacheck.symbolic.capability import ratio_value
+    from mesacheck.symbolic.reduced import derive_reduced, structured_coefficients
+    from mesacheck.symbolic.reductions import SCALAR, reduction_for
+
+    if reduction_for(dist, d, None, masked).system != SCALAR:
+        masked = True
+    key = (dist.spec, d, T_, masked)
     if key in _THEORY_CACHE:
         return dict(_THEORY_CACHE[key])
     Q, R, C, _ = structured_coefficients(dist, d, T_)
     u_T = R / Q
-    u_inf = derive_reduced(dist, d, "oo").get("ab_limit")
+    u_inf = derive_reduced(dist, d, "oo", masked).get("ab_limit")
     second = sympy.Add(*[dist.moment(tuple(int(i == j) for i in range(d)), tuple(int(i == j) for i in range(d)))
                          for j in range(d)]) / d
     out = {
-        "ab_T": boundary.to_float(u_T, "u*"), "ab_T_exact": str(sympy.nsimplify(u_T)),
-        "ab_inf": boundary.to_float(u_inf, "lim u*"), "ab_inf_exact": str(u_inf),
+        "theory_flow": "masked" if masked else "unmasked",
+        "ab_T": boundary.to_float(u_T, "u*"), "ab_T_exact": printing.text(sympy.factor(u_T)),
+        "ab_inf": boundary.to_float(u_inf, "lim u*"), "ab_inf_exact": printing.text(u_inf),
         "mean_second_moment": boundary.to_float(second, "E|x|^2"),
-        "ratio_T": boundary.to_float(u_T * second, "ratio"),
-        "ratio_inf": boundary.to_float(u_inf * second, "ratio"),
+        "ratio_T": boundary.to_float(ratio_value(dist, d, u_T), "ratio"),
+        "ratio_inf": boundary.to_float(ratio_value(dist, d, u_inf), "ratio"),
         "loss_at_ab_T": boundary.to_float(C - R**2 / (2 * Q), "g(u*)"),
         "Q": boundary.to_float(Q, "Q"), "R": boundary.to_float(R, "R"), "C": boundary.to_float(C, "C"),
     }
@@ -185,7 +196,7 @@ def _flow(exp, dist, init, tau, T_):
         return None
     if len(tau) < 2 or tau[-1] <= 0:
         return np.full(len(tau), init[0] * init[1])
-    res = reduced_flow(dist, D, T_, *init, tau_max=float(tau[-1]), t_eval=tau[1:])
+    res = reduced_flow(dist, D, T_, *init, tau_max=float(tau[-1]), t_eval=tau[1:], masked=exp.masked)
     return res.ab_at(tau)
 
 
@@ -220,7 +231,7 @@ def run_experiment(name, quick=False, seed=0, replicates=1, progress=True, log=N
     dist = parse_dist(exp.spec)
     m, m_test, T_, epochs, eval_every = sizes(exp, quick)
     seeds = [seed + k for k in range(replicates)]
-    th = theory(dist, D, T_)
+    th = theory(dist, D, T_, exp.masked)
     se_ok = exp.reduced_flow_exact
     stats = [diagonal_statistics(training_batch(dist, D, T_, m, s)) for s in seeds] if se_ok else None
     runs = []
