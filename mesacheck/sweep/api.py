@@ -131,6 +131,14 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
     if scheduler is not None and scheduler != execute.SERIAL and not str(scheduler).startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise InputError(f"--scheduler: expected tcp://HOST:PORT (or 'serial'), got {scheduler!r}")
 
+    if plot_x is not None or plot_lines is not None:  # checked before anything is computed
+        import pandas as pd
+
+        from mesacheck.sweep.plot import resolve_axis
+
+        inputs = pd.DataFrame([p.input_columns() for p in points])
+        resolve_axis(inputs, plot_x, "--plot-x")
+        resolve_axis(inputs, plot_lines, "--plot-lines")
     store = Store(out) if out is not None else None
     existing = store.load() if store is not None else {}
     records, todo, seen = {}, [], set()

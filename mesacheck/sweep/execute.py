@@ -18,6 +18,8 @@ from mesacheck.sweep.budget import FAILED, one_line
 from mesacheck.sweep.worker import run_point
 
 SERIAL = "serial"
+#: how long to keep trying to reach an existing scheduler
+CONNECT_TIMEOUT = "15s"
 
 
 def default_workers():
@@ -68,7 +70,7 @@ def dask_client(scheduler=None, workers=None, client=None, progress=True):
 
     if scheduler is not None:
         try:
-            c = Client(scheduler, timeout="15s")
+            c = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"--scheduler {scheduler}: cannot connect: {one_line(exc)}") from None
         try:

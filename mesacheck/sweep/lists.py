@@ -79,7 +79,7 @@ def parse_list(text, option="list", allow_oo=False):
                 raise InputError(f"{option}: {item!r} is not allowed here (only --T takes oo)")
             values.append(OO)
             continue
-        match = _ITEM.match(item)
+        match = _ITEM.match(item) if "..." not in item else None
         if not match:
             raise InputError(f"{option}: {item[:40]!r} is not a value or a range ({LIST_FORMS})")
         first = number(match.group("first"), option)
