@@ -12,8 +12,22 @@ from mesacheck.sweep.budget import REFUSED
 from mesacheck.sweep.grid import build_grid, task_for
 from mesacheck.sweep.store import PLOT, Store, reusable
 
-META = ("seconds", "wall_seconds", "peak_rss_mb", "worker", "finished_at", "run_id", "key", "mesacheck_version")
+META = ("seconds", "cpu_seconds", "wall_seconds", "peak_rss_mb", "worker", "finished_at", "run_id", "key",
+        "mesacheck_version")
 STATUSES = ("ok", "refused", "failed", "timeout")
+SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://")
+
+
+def _metric(task, name):
+    """The plot metric: ``name`` if the WHAT produces it (v or v_k for a tuple output v), else
+    InputError; the WHAT's default when ``name`` is None."""
+    metric = name or task.metric
+    known = set(task.outputs)
+    indexed = any(metric.startswith(f"{o}_") and metric[len(o) + 1:].isdigit() for o in known)
+    if metric not in known and not indexed:
+        raise InputError(f"--plot-metric: {task.name} has no output {metric!r}; its outputs: "
+                         + ", ".join(task.outputs))
+    return metric
 
 
 def _settings(task, masked, m, m_test, epochs, claims, quick):
@@ -45,7 +59,7 @@ def _positive(name, value, integer=False):
 
 def _refusal(point):
     return {"key": point.key, "status": REFUSED, "reason": point.refused, "outputs": {}, "seconds": 0.0,
-            "wall_seconds": 0.0, "peak_rss_mb": math.nan, "budget_limited": "", "worker": "",
+            "cpu_seconds": 0.0, "wall_seconds": 0.0, "peak_rss_mb": math.nan, "budget_limited": "", "worker": "",
             "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
@@ -65,7 +79,7 @@ def table(points, records):
                      **(rec.get("outputs") or {}), **{k: rec.get(k) for k in META}})
     columns = list(inputs) + ["status", "reason"] + list(outputs) + list(META)
     df = pd.DataFrame(rows, columns=columns)
-    for col in ("seconds", "wall_seconds", "peak_rss_mb"):
+    for col in ("seconds", "cpu_seconds", "wall_seconds", "peak_rss_mb"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     for col in outputs:
         if not col.endswith("_exact") and f"{col}_exact" in outputs:
@@ -124,11 +138,8 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
     workers = _positive("--workers", workers, integer=True)
     max_points = _positive("--max-points", max_points, integer=True)
     time_limit = _positive("--time-limit", time_limit)
-    metric = plot_metric or task.metric
-    known = set(task.outputs)
-    if metric not in known and not any(metric.startswith(f"{o}_") and metric[len(o) + 1:].isdigit() for o in known):
-        raise InputError(f"--plot-metric: {what} has no output {metric!r}; its outputs: {', '.join(task.outputs)}")
-    if scheduler is not None and scheduler != execute.SERIAL and not str(scheduler).startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+    metric = _metric(task, plot_metric)
+    if scheduler not in (None, execute.SERIAL) and not str(scheduler).startswith(SCHEMES):
         raise InputError(f"--scheduler: expected tcp://HOST:PORT (or 'serial'), got {scheduler!r}")
 
     if plot_x is not None or plot_lines is not None:  # checked before anything is computed
@@ -178,7 +189,8 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
     if scheduler == execute.SERIAL:
         info, stopped = execute.run_serial(payloads, on_result, progress, time_limit, desc)
     elif payloads or client is not None or scheduler is not None:
-        info, stopped = execute.run_dask(payloads, on_result, progress, time_limit, desc, scheduler, workers, client)
+        info, stopped = execute.run_dask(payloads, on_result, progress, time_limit, desc, scheduler, workers,
+                                         client)
     else:
         info, stopped = {"executor": "none (nothing to compute)", "workers": 0, "dashboard": None}, False
     elapsed = time.monotonic() - start

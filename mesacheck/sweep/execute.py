@@ -100,7 +100,8 @@ def _failure(payload_key, exc):
     """The record of a point whose task did not return (its worker died, the task was lost)."""
     return {"key": payload_key, "status": FAILED, "retry": True, "outputs": {},
             "reason": f"the task did not complete on Dask ({type(exc).__name__}: {one_line(exc)})",
-            "seconds": float("nan"), "wall_seconds": float("nan"), "peak_rss_mb": float("nan"),
+            "seconds": float("nan"), "cpu_seconds": float("nan"), "wall_seconds": float("nan"),
+            "peak_rss_mb": float("nan"),
             "budget_limited": "", "worker": "", "finished_at": ""}
 
 

@@ -16,7 +16,7 @@ from mesacheck import __version__
 from mesacheck.errors import InputError, SpecError
 from mesacheck.sweep import lists
 from mesacheck.sweep.families import Law, expand_family
-from mesacheck.sweep.tasks import OO, TASKS, precheck
+from mesacheck.sweep.tasks import TASKS, precheck
 
 #: the most points one sweep may have
 MAX_POINTS = 100_000
@@ -92,7 +92,8 @@ def settings_for(task, settings):
     unknown = [k for k in settings if k not in task.settings]
     if unknown:
         allowed = ", ".join(task.settings) or "none"
-        raise InputError(f"--{unknown[0].replace('_', '-')} does not apply to {task.name} (its settings: {allowed})")
+        option = "--" + unknown[0].replace("_", "-")
+        raise InputError(f"{option} does not apply to {task.name} (its settings: {allowed})")
     out = {}
     for name, default in task.settings.items():
         value = settings.get(name, default)
@@ -159,8 +160,3 @@ def build_grid(what, dist, d, T, init=None, lr=None, seed=None, settings=None):
                 reason = str(exc)
         points.append(Point(what, law, dd, TT, ii, ll, ss, fixed, reason))
     return points
-
-
-def is_oo(T):
-    """Whether T stands for T -> infinity."""
-    return T == OO

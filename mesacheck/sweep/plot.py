@@ -112,8 +112,12 @@ def summary_plot(df, path, metric, x=None, lines=None, heatmap=False, title=""):
         sub = df[mask]
         ysub = y[mask]
         if heatmap and x is not None and lines is not None:
-            im = _heatmap(ax, sub, ysub, x, lines)
-            fig.colorbar(im, ax=ax, fraction=0.046, label=metric)
+            verdict = ylabel != metric
+            im = _heatmap(ax, sub, ysub, x, lines, (0.0, 1.0) if verdict else (None, None))
+            bar = fig.colorbar(im, ax=ax, fraction=0.046, label=metric)
+            if verdict:
+                bar.set_ticks([0, 1])
+                bar.set_ticklabels(["no", "yes"])
         else:
             _lines(ax, sub, ysub, x, lines, ylabel)
         bad = int((sub["status"] != "ok").sum())
@@ -174,7 +178,7 @@ def _lines(ax, sub, ysub, x, lines, ylabel):
     ax.grid(alpha=0.3)
 
 
-def _heatmap(ax, sub, ysub, x, yaxis):
+def _heatmap(ax, sub, ysub, x, yaxis, limits=(None, None)):
     xo, yo = _order(sub, x), _order(sub, yaxis)
     grid = np.full((len(yo), len(xo)), np.nan)
     status = np.full((len(yo), len(xo)), "", dtype=object)
@@ -182,12 +186,13 @@ def _heatmap(ax, sub, ysub, x, yaxis):
     for i, j, v, st in zip(py, px, ysub, sub["status"]):
         grid[i, j] = v
         status[i, j] = st
-    im = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto", cmap="viridis")
+    im = ax.imshow(np.ma.masked_invalid(grid), origin="lower", aspect="auto", cmap="viridis",
+                   vmin=limits[0], vmax=limits[1])
     if grid.size <= 150:
         for i in range(len(yo)):
             for j in range(len(xo)):
                 text = f"{grid[i, j]:.3g}" if np.isfinite(grid[i, j]) else (status[i, j] or "")
-                ax.text(j, i, text, ha="center", va="center", fontsize=6,
+                ax.text(j, i, text, ha="center", va="center", fontsize=6, rotation=0 if len(text) < 6 else 90,
                         color="white" if np.isfinite(grid[i, j]) else "black")
     ax.set_xticks(range(len(xo)))
     ax.set_xticklabels([_label(x, v).split(" = ", 1)[1] for v in xo], fontsize=7)

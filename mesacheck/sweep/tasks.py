@@ -45,6 +45,9 @@ class Task:
     defaults: dict = field(default_factory=dict)
     #: the output columns it can produce (values, then verdicts); a tuple value v gives v_1, v_2, ...
     outputs: tuple = ()
+    #: library modules the adapter imports: loaded once per worker, before the points' processes
+    #: are forked from it, so that no point pays for the imports again
+    modules: tuple = ()
 
 
 def _law(args):
@@ -210,35 +213,65 @@ def verify(args):
     return values, verdicts
 
 
+CLAIM_MODULES = tuple(f"mesacheck.checks.{m}" for m in (
+    "c1_one_step_gd", "c2_emergence", "c3_capability", "c4_gaussian_fails", "c5_sparse_succeeds", "c6_full_one",
+    "c7_beyond"))
+
 TASKS = {t.name: t for t in (
     Task("derive-limit", derive_limit, "the exact limit of a*b (`derive limit`)",
          settings={"masked": False}, metric="ab_limit",
-         outputs=("ab_limit", "u_limits", "system", "Q_positive", "R_positive", "stationary_method")),
+         outputs=("ab_limit", "u_limits", "system", "Q_positive", "R_positive", "stationary_method"),
+         modules=("mesacheck.symbolic.diagonal", "mesacheck.symbolic.reduced", "mesacheck.symbolic.reductions")),
     Task("invariance", invariance, "invariance of A = aI, B = bI and the moment equations (`derive invariance`)",
          metric="invariant", outputs=("n_conditions", "n_broken", "invariant", "invariant_complex", "system",
-                                      "d_derived", "broken")),
+                                      "d_derived", "broken"),
+         modules=("mesacheck.symbolic.invariance", "mesacheck.symbolic.reductions")),
     Task("recovery", recovery, "recovery condition, its verdicts and the ratio (`derive recovery`)",
          settings={"masked": False}, metric="ratio_inf",
          outputs=("u_T", "u_inf", "excess_T", "excess_inf", "ratio_T", "ratio_inf", "recovers_T", "recovers_inf",
-                  "system")),
+                  "system"),
+         modules=("mesacheck.symbolic.capability", "mesacheck.symbolic.diagonal")),
     Task("flow", flow, "the reduced (a, b) flow to convergence (`flow`)", axes=("init",),
          settings={"masked": False}, metric="ab_limit", T_oo=False, defaults={"init": "0.1,0.1"},
          outputs=("ab_limit", "u_star", "ab_error", "a_limit", "b_limit", "tau_end", "kappa_drift", "grad_norm",
-                  "converged", "flow_status", "on_stable_manifold", "criterion")),
+                  "converged", "flow_status", "on_stable_manifold", "criterion"),
+         modules=("mesacheck.numeric.flows", "mesacheck.symbolic.reduced", "mesacheck.symbolic.reductions")),
     Task("full-flow", full_flow, "the exact full population flow (`flow --full`; d <= 3, T <= 12)",
          axes=("init",), settings={"masked": False}, metric="offdiag_end", T_oo=False,
          defaults={"init": "0.1,0.1"},
          outputs=("ab_limit", "u_star", "offdiag_end", "offdiag_max", "kappa_drift", "loss_end", "tau_end",
-                  "grad_norm", "converged", "flow_status", "criterion")),
+                  "grad_norm", "converged", "flow_status", "criterion"),
+         modules=("mesacheck.numeric.flows", "mesacheck.symbolic.population", "mesacheck.symbolic.reduced")),
     Task("simulate", simulate, "the paper's gradient-descent simulation (`simulate`)",
          axes=("init", "lr", "seed"), settings={"masked": False, "m": 10000, "m_test": 10000, "epochs": None},
          metric="ab", T_oo=False, defaults={"init": "0.1,0.1", "seed": "0"},
          outputs=("ab", "ratio", "test_loss", "train_loss", "offdiag_norm", "epoch_end", "sim_status",
-                  "diverged_epoch")),
+                  "diverged_epoch"),
+         modules=("mesacheck.numeric.simulator", "mesacheck.setting.distributions")),
     Task("verify", verify, "the claims' checks (`verify`)", axes=("seed",),
          settings={"claims": "", "quick": False}, metric="checks_passed", T_oo=False, defaults={"seed": "0"},
-         outputs=("checks_passed", "checks_total", "C1", "C2", "C3", "C4", "C5", "C6", "C7")),
+         outputs=("checks_passed", "checks_total", "C1", "C2", "C3", "C4", "C5", "C6", "C7"),
+         modules=("mesacheck.checks.runner", *CLAIM_MODULES)),
 )}
+
+
+_PREPARED = set()
+
+
+def prepare(what):
+    """Import the modules of ``what``'s adapter (and set up tqdm's lock) in this process, once;
+    the processes forked from it for the points then start with them loaded."""
+    if what in _PREPARED:
+        return
+    import importlib
+
+    from tqdm import tqdm
+
+    tqdm.get_lock()  # created here once, not in every point's process (it registers a semaphore)
+    for name in ("sympy", "numpy", "mesacheck.setting.distributions", "mesacheck.symbolic.printing",
+                 *TASKS[what].modules):
+        importlib.import_module(name)
+    _PREPARED.add(what)
 
 
 def precheck(task, dist, d, T):

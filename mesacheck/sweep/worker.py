@@ -66,7 +66,10 @@ def columns(values, verdicts):
     tuples as ``name_1``, ``name_2``, ...; ``name`` (text) per verdict."""
     out = {}
     for name, value in values.items():
-        items = [(f"{name}_{k + 1}", v) for k, v in enumerate(value)] if isinstance(value, tuple) else [(name, value)]
+        if isinstance(value, tuple):
+            items = [(f"{name}_{k + 1}", v) for k, v in enumerate(value)]
+        else:
+            items = [(name, value)]
         for col, v in items:
             out[col] = to_float(v)
             out[col + "_exact"] = to_exact(v)
@@ -90,6 +93,9 @@ def compute(payload):
 def run_point(payload):
     """One grid point: the adapter under ``payload['budget_s']`` seconds and
     ``payload['memory_mb']`` MiB, as a result record (status, reason, columns, timings, worker)."""
+    from mesacheck.sweep.tasks import prepare
+
+    prepare(payload["what"])  # imports paid once per worker, not once per point
     start = time.perf_counter()
     outcome = run_budgeted(compute, payload, payload.get("budget_s"), payload.get("memory_mb"))
     return {
@@ -98,6 +104,7 @@ def run_point(payload):
         "reason": outcome.reason,
         "outputs": outcome.result if outcome.status == OK else {},
         "seconds": outcome.seconds,
+        "cpu_seconds": outcome.cpu_seconds,
         "wall_seconds": time.perf_counter() - start,
         "peak_rss_mb": outcome.peak_rss_mb,
         "budget_limited": outcome.budget_limited,
