@@ -128,7 +128,8 @@ def summary_plot(df, path, metric, x=None, lines=None, heatmap=False, title=""):
     for k in range(len(shown), nrows * ncols):
         axes[k // ncols][k % ncols].axis("off")
     more = f" (first {MAX_PANELS} of {len(combos)} panels)" if len(combos) > MAX_PANELS else ""
-    fig.suptitle((title + more).strip(), fontsize=10)
+    fixed = "; ".join(_label(c, _order(df, c)[0]) for c in axis_columns(df) if len(_order(df, c)) == 1)
+    fig.suptitle((title + more).strip() + (f"\n{fixed}" if fixed else ""), fontsize=10)
     fig.tight_layout()
     try:
         fig.savefig(path, dpi=110)
