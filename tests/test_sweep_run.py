@@ -216,3 +216,24 @@ def test_cli_out_must_be_a_folder(tmp_path, capsys):
     assert main(["sweep", "invariance", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "5", "--out", str(target),
                  "--serial"]) == EXIT_BAD_INPUT
     assert "not a folder" in capsys.readouterr().err and target.read_text() == "x"
+
+
+def test_an_interrupted_sweep_keeps_its_finished_points(tmp_path, counted, monkeypatch):
+    from mesacheck.sweep import execute
+
+    real, calls = execute.run_point, []
+
+    def interrupt_third(payload):
+        calls.append(payload["key"])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(payload)
+
+    monkeypatch.setattr(execute, "run_point", interrupt_third)
+    grid = ("derive-limit", "gaussian:sigma=1,2", "1,2", "5")
+    with pytest.raises(KeyboardInterrupt):
+        sweep(*grid, out=str(tmp_path), **SERIAL)
+    assert len(pd.read_csv(tmp_path / "results.csv")) == 2 and len(counted()) == 2
+    monkeypatch.setattr(execute, "run_point", real)
+    done = sweep(*grid, out=str(tmp_path), **SERIAL)
+    assert len(done) == 4 and done.attrs["computed"] == 2 and len(set(counted())) == len(counted()) == 4

@@ -186,13 +186,15 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
     payloads = [p.payload(budget, memory) for kind, p in todo if kind == "run"]
     start = time.monotonic()
     desc = f"sweep {what}"
-    if scheduler == execute.SERIAL:
-        info, stopped = execute.run_serial(payloads, on_result, progress, time_limit, desc)
-    elif payloads or client is not None or scheduler is not None:
-        info, stopped = execute.run_dask(payloads, on_result, progress, time_limit, desc, scheduler, workers,
-                                         client)
-    else:
-        info, stopped = {"executor": "none (nothing to compute)", "workers": 0, "dashboard": None}, False
+    info, stopped, interrupted = {"executor": "none (nothing to compute)", "workers": 0}, False, False
+    try:
+        if payloads and scheduler == execute.SERIAL:
+            info, stopped = execute.run_serial(payloads, on_result, progress, time_limit, desc)
+        elif payloads:
+            info, stopped = execute.run_dask(payloads, on_result, progress, time_limit, desc, scheduler,
+                                             workers, client)
+    except KeyboardInterrupt:  # every finished point is on disk; write the tables, then stop
+        interrupted = stopped = True
     elapsed = time.monotonic() - start
     df = table(points, records)
     pending = len(points) - len(df)
@@ -222,6 +224,8 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
     if progress:
         print(f"sweep {what}: {len(df)}/{len(points)} points "
               f"({computed} computed, {reused} reused) in {elapsed:.1f} s", file=sys.stderr, flush=True)
+    if interrupted:
+        raise KeyboardInterrupt
     return df
 
 

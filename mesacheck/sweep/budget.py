@@ -58,10 +58,9 @@ def _tune_malloc():
     (the simulator then runs 4x slower); a point's process exits soon, so it gives the memory back
     anyway. No-op where glibc's mallopt is missing."""
     import ctypes
-    import ctypes.util
 
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)  # the running program's symbols, glibc's among them
         libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
         libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
     except (OSError, AttributeError):
