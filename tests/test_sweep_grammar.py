@@ -124,6 +124,8 @@ def test_points_whose_law_is_refused_carry_the_reason():
     assert zero[0].spec is None and "division by zero" in zero[0].reason and zero[1].reason is None
     neg = expand_family("gaussian:sigma=-1,1")
     assert "out of range" in neg[0].reason and neg[1].reason is None
+    with pytest.raises(SpecError, match="out of range"):  # one law, not a family: bad input
+        expand_family("gaussian:sigma=-1")
 
 
 def test_names_in_values_and_entries():
@@ -147,6 +149,9 @@ def test_names_in_values_and_entries():
     ("mixture:p*[c*d,0]+(1-p)*[0,1]; p=1/2", "mixture entry"),
     ("bogus:x=1,2", "unknown distribution"),
     ("gaussian:sigma=1$", "unexpected character"),
+    ("gaussian:sigma=(1)", "without a bound name"),
+    ("mixture:(1/2)*[1]+(1/2)*[2]", "without a bound name"),
+    ("mixture:1/2*[1,0]+1/3*[0,1]", "sum to 5/6"),
 ])
 def test_malformed_families_are_bad_input(family, match):
     with pytest.raises((SpecError, InputError), match=match) as info:

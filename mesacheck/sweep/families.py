@@ -28,11 +28,12 @@ Which commas make a family is decided by the key, never guessed:
 * ``mixture:p*[1,0]+(1-p)*[0,1]; p=0.1..0.9:0.1`` - nine mixtures, weights exactly k/10 and
   1 - k/10.
 
-Arithmetic is exact (``fractions.Fraction``). A law whose expanded spec the ordinary grammar
-refuses (weights that are not positive or do not sum to exactly 1, a parameter out of range, a
-division by zero) is *not* an error of the family: that grid point is refused with the reason and
-the rest of the sweep runs. A malformed family (syntax, unknown key, an unbound or unused name)
-is bad input.
+Arithmetic is exact (``fractions.Fraction``). A law of a family whose expanded spec the ordinary
+grammar refuses (weights that are not positive or do not sum to exactly 1, a parameter out of
+range, a division by zero) is *not* an error of the family: that grid point is refused with the
+reason and the rest of the sweep runs. A malformed family (syntax, unknown key, an unbound or
+unused name, an expression without a bound name) is bad input, and so is a word with no axes at
+all that the ordinary grammar refuses (it is one law, and it is wrong).
 """
 import re
 from dataclasses import dataclass
@@ -254,6 +255,10 @@ class _Template:
         if not tokens:
             raise _bad(self.family, f"empty {where}", "a number, a bound name or an expression")
         tree = _Expr(tokens, self.family).parse()
+        if not _names(tree):
+            raise _bad(self.family, f"{_text(tokens)!r} in {where} is an expression without a bound name",
+                       "a number as the ordinary grammar writes it, or an expression over a name bound "
+                       "after ';'")
         for name in _names(tree):
             if name not in self.bound:
                 raise _bad(self.family, f"name {name!r} in {where} is not bound",
@@ -437,6 +442,8 @@ def expand_family(text):
     if count > MAX_LAWS:
         raise _bad(text, f"it expands to {count} laws", f"at most {MAX_LAWS}")
     family = text.strip()
+    if not axes:  # a single law, not a family: the ordinary grammar's verdict is final
+        return [Law(parse_dist(tpl.render({})).spec, (), family)]
     laws = []
     for combo in product(*(values for _, values in axes)):
         env = dict(zip((n for n, _ in axes), combo))
