@@ -58,7 +58,8 @@ def test_derive_limit_grid_equals_single_calls(tmp_path):
         expected = derive_reduced(parse_dist(row.dist), row.d, 5 if row.T == "5" else "oo").get("ab_limit")
         assert row.status == "ok" and row.ab_limit_exact == printing.text(expected)
         assert row.ab_limit == float(sympy.N(expected, 30)) and row.system == "scalar"
-    # hand values: sigma = 2 scales ab by 1/4; T -> oo gives 1/(5 sigma^2) at every d
+    # by hand from u* = (T-2) m4 / ((T-2) m6 + (d-1) m2 m4 H_{T-2}) with m2, m4, m6 = 1, 3, 15
+    # (sigma = 1): 9 / (45 + 3 H_3) at d = 2, T = 5; sigma = 2 scales u* by 1/4; T -> oo: m4/m6
     assert list(df["ab_limit_exact"][:4]) == ["3/(H_3 + 15)", "1/5", "3/(4*(H_3 + 15))", "1/20"]
     # the three tables hold the same rows
     parquet = pd.read_parquet(tmp_path / "results.parquet")

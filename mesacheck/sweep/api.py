@@ -63,6 +63,22 @@ def _refusal(point):
             "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
+def _plan(points, existing, budget, memory):
+    """({key: stored record} to reuse, [(kind, point)] to do, kind 'run' or 'refused'), each key
+    once (two families can reach the same law)."""
+    records, todo, seen = {}, [], set()
+    for p in points:
+        key = p.key
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in existing and reusable(existing[key], budget, memory):
+            records[key] = existing[key]
+        else:
+            todo.append(("refused" if p.refused is not None else "run", p))
+    return records, todo
+
+
 def table(points, records):
     """The table (a pandas DataFrame) of the points that have a record, in grid order."""
     import pandas as pd
@@ -151,21 +167,8 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
         resolve_axis(inputs, plot_x, "--plot-x")
         resolve_axis(inputs, plot_lines, "--plot-lines")
     store = Store(out) if out is not None else None
-    existing = store.load() if store is not None else {}
-    records, todo, seen = {}, [], set()
-    reused = 0
-    for p in points:
-        key = p.key
-        if key in seen:
-            continue
-        seen.add(key)
-        if key in existing and reusable(existing[key], budget, memory):
-            records[key] = existing[key]
-            reused += 1
-        elif p.refused is not None:
-            todo.append(("refused", p))
-        else:
-            todo.append(("run", p))
+    records, todo = _plan(points, store.load() if store is not None else {}, budget, memory)
+    reused = len(records)
     run_id = uuid.uuid4().hex[:12]
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     computed = 0
@@ -207,13 +210,12 @@ def sweep(what, dist, d, T, init=None, lr=None, seed=None, out=None, *, masked=F
             files.append(summary_plot(df, store.path(PLOT), metric, resolve_axis(df, plot_x, "--plot-x"),
                                       resolve_axis(df, plot_lines, "--plot-lines"), heatmap,
                                       title=f"mesacheck sweep {what}: {metric}"))
-        counts = {s: int((df["status"] == s).sum()) for s in STATUSES}
         files.append(store.write_manifest({
             "what": what, "mesacheck_version": __version__, "command": argv,
             "grid": {"dist": [dist] if isinstance(dist, str) else list(dist), "d": _text(d), "T": _text(T),
                      "init": _text(init), "lr": _text(lr), "seed": _text(seed), "settings": settings},
-            "points": len(points), "counts": counts, "complete": pending == 0,
-            "budgets": {"seconds": budget, "memory_mib": memory},
+            "points": len(points), "counts": {s: int((df["status"] == s).sum()) for s in STATUSES},
+            "complete": pending == 0, "budgets": {"seconds": budget, "memory_mib": memory},
             "run": {"run_id": run_id, "started": started, "seconds": round(elapsed, 3), "computed": computed,
                     "reused": reused, "pending": pending, "executor": info.get("executor"),
                     "workers": info.get("workers")},
