@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     "reproduce",
     "verify",
     "latex",
+    "sweep",
 ]
 
 
