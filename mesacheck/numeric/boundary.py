@@ -133,6 +133,15 @@ class ReducedRHS:
         self.Q, self.R, self.d, self.u_star = Q, R, d, u_star
         self._f = lambdify_checked(list(field), [a, b], name="reduced_field")
         self._j = lambdify_checked(list(jac_expr), [a, b], name="reduced_jacobian")
+        # The same field in p = a + b, q = a - b, derived symbolically: dp/dtau = -p g'(ab)/d is
+        # then EXACTLY 0 at p = 0 in floating point, so a start on the stable manifold a + b = 0
+        # of the saddle stays on it (in (a, b) rounding pushes it off, and the saddle amplifies it).
+        p, q = sympy.Dummy("p", real=True), sympy.Dummy("q", real=True)
+        to_ab = {a: (p + q) / 2, b: (p - q) / 2}
+        fpq = sympy.Matrix([sympy.factor(field[0] + field[1]), sympy.factor(field[0] - field[1])]).subs(to_ab)
+        fpq = fpq.applyfunc(sympy.factor)
+        self._fpq = lambdify_checked(list(fpq), [p, q], name="reduced_field_pq")
+        self._jpq = lambdify_checked(list(fpq.jacobian([p, q])), [p, q], name="reduced_jacobian_pq")
 
     def fun(self, t, y):
         """(da/dtau, db/dtau) at y = (a, b)."""
@@ -141,6 +150,14 @@ class ReducedRHS:
     def jac(self, t, y):
         """The 2 x 2 Jacobian d(field)/d(a, b) at y."""
         return self._j(t, y).reshape(2, 2)
+
+    def fun_pq(self, t, y):
+        """(dp/dtau, dq/dtau) at y = (p, q) = (a + b, a - b)."""
+        return self._fpq(t, y)
+
+    def jac_pq(self, t, y):
+        """The 2 x 2 Jacobian of :meth:`fun_pq`."""
+        return self._jpq(t, y).reshape(2, 2)
 
 
 def reduced_rhs(Q, R, d):

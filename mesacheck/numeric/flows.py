@@ -238,8 +238,11 @@ def reduced_flow(dist, d, T, a0, b0, tau_max=None, t_eval=None, gtol=1e-9, abtol
     sc = _Scales(dist, d, T)
     rhs = sc.rhs
 
+    # integrated in (p, q) = (a + b, a - b), where the saddle's stable manifold p = 0 is exactly
+    # invariant in floating point (see boundary.ReducedRHS); summaries are in (a, b)
     def summarize(y, key):
-        a, b = y
+        p, q = y
+        a, b = (p + q) / 2, (p - q) / 2
         if key == "ab":
             return a * b
         if key == "offdiag":
@@ -249,13 +252,17 @@ def reduced_flow(dist, d, T, a0, b0, tau_max=None, t_eval=None, gtol=1e-9, abtol
         u = a * b
         return 0.5 * rhs.Q * u * u - rhs.R * u + sc.C
 
-    fnorm = lambda y: float(np.linalg.norm(rhs.fun(0.0, y)))
+    fnorm = lambda y: float(np.linalg.norm(rhs.fun(0.0, [(y[0] + y[1]) / 2, (y[0] - y[1]) / 2])))
     u0 = ((a0 + b0) / 2) ** 2
     times, states, status, msg, conv, gn = _integrate(
-        rhs.fun, [a0, b0], "Radau", 1e-10, 1e-14, rhs.jac, sc, u0, summarize, fnorm, tau_max,
-        t_eval, gtol, abtol)
+        rhs.fun_pq, [a0 + b0, a0 - b0], "Radau", 1e-10, 1e-14, rhs.jac_pq, sc, u0, summarize, fnorm,
+        tau_max, t_eval, gtol, abtol)
+    states = [np.array([(y[0] + y[1]) / 2, (y[0] - y[1]) / 2]) for y in states]
+
+    def summarize_ab(y, key, pq=summarize):
+        return pq([y[0] + y[1], y[0] - y[1]], key)
     return _result("reduced", dist, d, T, "Radau (exact Jacobian), rtol 1e-10, atol 1e-14", times,
-                   states, summarize, status, msg, conv, gn, sc, gtol, abtol,
+                   states, summarize_ab, status, msg, conv, gn, sc, gtol, abtol,
                    time.perf_counter() - start,
                    extra={"a0": a0, "b0": b0, "on_stable_manifold": a0 + b0 == 0,
                           "a_limit": float(states[-1][0]), "b_limit": float(states[-1][1])})
