@@ -170,7 +170,8 @@ def derive_recovery(dist, d, T, masked=False):
         require(dist, d, None if limit_T else T, DIAGONAL, masked)  # raises, saying what to use
     flow = " of the masked flow" if masked else ""
     der = Derivation(f"Capability{flow}: recovery of x_(t+1) as the test position grows (claims C3-C5)",
-                     {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T, "flow": red.flow})
+                     {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T, "flow": red.flow},
+                     kind="recovery")
     der.add("reduction", "Exact reduced system (decided from the law's own population gradient)",
             red.describe())
     identity, ok = error_identity()

@@ -148,7 +148,7 @@ def derive_reduced(dist, d, T, masked=False):
     symbolic_T = limit_T or T is T_SYMBOL
     red = require(dist, d, None if symbolic_T else T, SCALAR, masked)
     Q, R, C, min_T = structured_coefficients(dist, d, T_SYMBOL)
-    der = Derivation(_title(masked), {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T,
+    der = Derivation(_title(masked), kind="reduced", inputs={"dist": dist.spec, "d": d, "T": "oo" if limit_T else T,
                                       "flow": red.flow})
     der.add("reduction", "Exact reduced system (decided from the law's own population gradient)",
             red.describe())
