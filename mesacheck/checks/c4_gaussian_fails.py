@@ -14,6 +14,7 @@ from mesacheck.checks.common import ENUM_T, enum_dim, law_dim, resolve
 from mesacheck.checks.compare import all_of, exact_equal
 from mesacheck.checks.verdict import ClaimReport
 from mesacheck.setting.distributions import parse_dist
+from mesacheck.symbolic import printing
 from mesacheck.symbolic.capability import derive_recovery
 from mesacheck.symbolic.symbols import d as D_SYMBOL
 
@@ -44,7 +45,7 @@ def run(settings):
                 "exact", lambda: exact_equal("ratio as T -> oo", rec.get("ratio_inf"), PAPER_RATIO))
     else:
         rep.skip("ratio-limit", "lim ratio = 1/5", f"the claim is about the Gaussian; for {law.spec} the "
-                 f"derived limit is {rec.get('ratio_inf')} (checked below against the model)")
+                 f"derived limit is {printing.text(rec.get('ratio_inf'))} (checked below against the model)")
     if settings.dist is None:
         _every_d(rep, settings)
     if numeric:

@@ -21,6 +21,7 @@ class Caption:
     lhs: str = ""
     label: Optional[str] = None
     after: str = ""
+    key: str = "%s"
 
 
 C = Caption
@@ -54,6 +55,7 @@ CAPTIONS = {
     ("reduced", "ab_limit@oo"): C(r"As $T\to\infty$:", r"\lim_{T\to\infty} u^*", "limit"),
     ("reduced", "ab_limit"): C(r"The limit of $ab$ at this $T$, the stationary value $u^*=R/Q$:", "u^*",
                                "limit"),
+    ("reduced", "loss_at_limit"): C(r"The loss there, $g(u^*)=C-R^2/(2Q)$:", "g(u^*)", "loss-at-limit"),
     ("reduced", "eig_origin"): C(r"At the origin the Jacobian of \eqref{eq:{p}-ode-general} has the "
                                  r"eigenvalues", "", "eig-origin",
                                  r"one negative and one positive: the origin is a saddle."),
@@ -114,15 +116,17 @@ CAPTIONS = {
     ("recovery", "excess_inf"): C(r"and the limit of the test error there:", r"E_\infty(u^*_\infty)",
                                   "excess-inf"),
     ("recovery", "recovers_inf"): C(r"Recovery as $T\to\infty$:"),
-    ("recovery", "ratio_counts"): C(r"The $W$-expectations of the in-context sums "
+    ("recovery", "ratio_counts"): C(r"The $W$-expectations $c_{k=j}$, $c_{k\neq j}$ of the in-context sums "
                                     r"$\sum_i \mathrm{E}_W[\bar x_{t+1,j}x_{i+1,j}\bar x_{i,k}x_{t,k}]$ "
-                                    r"(for $k=j$ and $k\neq j$):", "", "ratio-counts"),
+                                    r"for $k=j$ and $k\neq j$:", "", "ratio-counts",
+                                    r"so the cross terms average to $0$ and $\mathrm{E}_W[\hat y_{t,j}/x_{t+1,j}]"
+                                    r"=u_j|x_{1,j}|^2$.", "c_{%s}"),
     ("recovery", "nonzero_total"): C(r"The expected number of nonzero coordinates,", r"p_{\neq 0}", "nonzero"),
     ("recovery", "ratio_T"): C(r"The ratio of the paper's figures is the mean of $\operatorname{Re}"
                                r"(\hat y_{t,j}/x_{t+1,j})$ over the coordinates with $x_{t+1,j}\neq 0$; "
                                r"its population value is $\sum_j u_j\,\mathrm{E}|x_j|^2/p_{\neq 0}$, "
-                               r"which at the learned $u^*_T$ is", r"\rho_T", "ratio-T"),
-    ("recovery", "ratio_inf"): C(r"and as $T\to\infty$", r"\rho_\infty", "ratio"),
+                               r"which at the learned $u^*_T$ is", r"r_T", "ratio-T"),
+    ("recovery", "ratio_inf"): C(r"and as $T\to\infty$", r"r_\infty", "ratio"),
     # -- invariance of the set (claim C2) ----------------------------------------------------------------
     ("invariance", "zero_blocks"): C(r"Blocks whose gradient vanishes on the set for every law:"),
     ("invariance", "conditional_entries"): C(r"Entries whose gradient vanishes only under moment "

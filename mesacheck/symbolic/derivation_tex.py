@@ -118,7 +118,8 @@ def result_latex(der, r, prefix):
         rows = []
         for k, x in v.items():
             suffix = slug(k.name if isinstance(k, sympy.Symbol) else _key_plain(k))
-            rows.append((key_tex(k), x, f"{label}-{suffix}"))
+            key = (cap.key if cap else "%s") % key_tex(k)
+            rows.append((key, x, f"{label}-{suffix}"))
         return _join(text, align(rows, group_label=label) if len(rows) > 1 else align(rows), after)
     if isinstance(v, sympy.Basic):
         return _join(text, equation(lhs, v, label), after)

@@ -67,7 +67,7 @@ def derive_one_step(d=2, t=3):
     W = sympy.Matrix(d, d, lambda i, j: sympy.Dummy(f"w_{i + 1},{j + 1}", real=True))
     L_ols = sum(((xs[i + 1] - W * xs[i]).T * (xs[i + 1] - W * xs[i]))[0, 0] for i in range(t - 1)) / 2
     der.add("ols", "In-context least squares L_OLS(W) = 1/2 sum_(i<t) ||x_(i+1) - W x_i||^2",
-            sympy.expand(L_ols), "L_{\\mathrm{OLS}}(W)")
+            L_ols, "L_{\\mathrm{OLS}}(W)")
     grad = sympy.Matrix(d, d, lambda i, j: sympy.diff(L_ols, W[i, j])).subs({w: 0 for w in W})
     der.add("gradient", "Its gradient at W = 0 (SymPy differentiation)",
             {f"grad L_OLS(0)_({i + 1},{j + 1})": sympy.factor(grad[i, j]) for i in range(d) for j in range(d)})

@@ -198,6 +198,9 @@ def shown(value):
         return _shown("yes" if value else "no", r"\text{%s}" % ("yes" if value else "no"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _shown(f"{value:.12g}", decimal_latex(float(value)), float(value))
+    if isinstance(value, tuple) and value and all(isinstance(v, float) for v in value):
+        return _shown("(" + ", ".join(f"{v:.12g}" for v in value) + ")",
+                      r"\bigl(" + r",\ ".join(decimal_latex(v) for v in value) + r"\bigr)")
     if isinstance(value, sympy.Basic):
         plain = text(value)
         number = not value.free_symbols and value.is_number

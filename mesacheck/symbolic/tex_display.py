@@ -18,7 +18,7 @@ import re
 
 import sympy
 
-from mesacheck.symbolic.printing import MesaLatexPrinter, latex
+from mesacheck.symbolic.printing import MesaLatexPrinter, decimal_latex, latex
 
 #: width (tex_width units) of one display line, leaving room for the equation number
 LINE_WIDTH = 66
@@ -174,6 +174,9 @@ def broken(expr, width=LINE_WIDTH, first_width=0.0, cont_width=4.0):
             lines[0] = prefix + r"\Bigl(" + lines[0]
             lines[-1] += r"\Bigr)"
             return lines
+    if expr.is_number and expr.is_real and not expr.free_symbols:
+        # a number too long for the line (a rational with 80-digit numerator): its decimal
+        return [decimal_latex(float(sympy.N(expr, 30))) + r"\ldots\ \text{(exact value in the JSON)}"]
     expanded = sympy.expand(expr)
     if isinstance(expanded, sympy.Add) and len(expanded.args) > 1:
         return _pack(_terms(expanded), first_width, width, cont_width)

@@ -22,6 +22,9 @@ _FAMILIES = ("gaussian", "sparse", "full-one", "uniform", "rademacher", "laplace
 _SPEC = re.compile(r"\b(?:%s)(?::[A-Za-z0-9_=,.*+\-\[\]/]*[A-Za-z0-9\]]|(?=[\s,;:)]|$))"
                    % "|".join(re.escape(f) for f in sorted(_FAMILIES, key=len, reverse=True)))
 _CODE = re.compile(r"`([^`]+)`")
+#: Python names in dev text (sympy.limit, reductions.reduction_for): set as code
+_DOTTED_NAME = re.compile(r"\b[a-z][a-z_]{2,}(?:\.[a-z_][a-z_0-9]{1,})+\b")
+_ACRONYMS = re.compile(r"[A-Z]{3,}(?:/[A-Z]{3,})+")
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
           "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
           "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
@@ -30,7 +33,7 @@ _NAMED = {"yhat": r"\hat{y}", "What": r"\widehat{W}", "oo": r"\infty", "inf": r"
           "exp": r"\exp", "Re": r"\operatorname{Re}", "re": r"\operatorname{Re}",
           "Im": r"\operatorname{Im}", "diag": r"\operatorname{diag}", "det": r"\det",
           "grad": r"\nabla", "OLS": r"\mathrm{OLS}", "nz": r"\neq 0", "ab": "ab", "aI": "aI",
-          "bI": "bI"}
+          "bI": "bI", "True": r"\text{yes}", "False": r"\text{no}", "None": r"\text{none}"}
 #: lower-case words that are formulas, not English
 _MATH_WORDS = set(_GREEK) | {"yhat", "oo", "inf", "lim", "sum", "max", "min", "sqrt", "conj", "re",
                              "ab", "aI", "bI", "dtau", "dL", "da", "db", "diag", "log", "exp",
@@ -58,7 +61,10 @@ def tt(s):
     return r"\texttt{%s}" % body.replace(",", r",\allowbreak{}").replace("+", r"+\allowbreak{}")
 
 
-_ABBREVIATIONS = {"a.e", "i.e", "e.g", "vs", "iff", "cf", "etc", "w.r.t"}
+#: Python words in dev text, shown as English
+_PY_WORDS = {"True": "yes", "False": "no", "None": "none", "True,": "yes,", "False,": "no,",
+             "True;": "yes;", "False;": "no;"}
+_ABBREVIATIONS = {"a.e", "i.e", "e.g", "vs", "iff", "cf", "etc", "w.r.t", "i.i.d"}
 
 
 def _is_english(core, prev_math, next_core, first):
@@ -105,6 +111,8 @@ def prose(s, specs=()):
             s = s.replace(spec, hold(tt(spec)))
     s = _CODE.sub(lambda m: hold(tt(m.group(1))), s)
     s = _SPEC.sub(lambda m: hold(tt(m.group(0))), s)
+    s = _DOTTED_NAME.sub(lambda m: hold(tt(m.group(0))), s)
+    s = _ACRONYMS.sub(lambda m: hold(text_escape(m.group(0))), s)
     s = re.sub(r"'([A-Za-z ]+)'", lambda m: hold("`" + text_escape(m.group(1)) + "'"), s)
     words = s.split()
     out, run = [], []
@@ -125,6 +133,7 @@ def prose(s, specs=()):
             out.append(text_escape(lead) + tex + text_escape(trail))
             run.clear()
 
+    words = [_PY_WORDS.get(w, w) for w in words]
     for k, w in enumerate(words):
         if "\x00" in w:
             flush()
@@ -267,10 +276,11 @@ def _convert(toks, i, closer):
             continue
         if val == "*":
             nxt = toks[i + 1][1] if i + 1 < len(toks) else "end"
-            if prev_operand and (nxt in ("end", " ", "_", "(", ")", ",", "^") or closer == nxt):
+            after_name = i > 0 and toks[i - 1][0] == "id"
+            if after_name and (nxt in ("end", " ", "_", "(", ")", ",", "^") or closer == nxt):
                 out.append("^{*}")
             else:
-                out.append(r"\cdot ")
+                out.append(r"\, ")
             i += 1
             continue
         if val == " ":
