@@ -301,8 +301,10 @@ def flow(law, d=5, T=100, init=(0.1, 0.1), full=False, masked=False, tau=None):
 
     law = _law(law, "law")
     d, T = _d(d), _T(T)
-    if d == "d" or T == "oo":
-        raise InputError("d, T: a flow needs a concrete dimension and training length")
+    if d == "d":
+        raise InputError("d: a flow needs a concrete dimension, got 'd'")
+    if T == "oo":
+        raise InputError("T: a flow needs a concrete training length, got 'oo'")
     try:
         a0, b0 = (float(x) for x in init)
     except (TypeError, ValueError):

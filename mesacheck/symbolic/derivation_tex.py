@@ -93,10 +93,10 @@ def result_latex(der, r, prefix):
     if (der.kind, r.name) in _ONLY_FOR_LIMIT_T and not limit_T:
         return ""
     cap = caption(der.kind, r.name, limit_T)
-    text = cap.tex.replace("{p}", prefix) if cap else prose(r.caption) + ":"
+    text = cap.tex.replace("{p}", slug(prefix)) if cap else prose(r.caption) + ":"
     lhs = cap.lhs if cap else r.latex_lhs
     label_name = cap.label if cap and cap.label else r.name.replace("_", "-")
-    label = f"eq:{prefix}-{label_name}"
+    label = f"eq:{slug(prefix)}-{slug(label_name)}"
     after = cap.after if cap else ""
     v = r.value
     if isinstance(v, (bool, str, sympy.logic.boolalg.BooleanAtom)) and not isinstance(v, sympy.Expr):

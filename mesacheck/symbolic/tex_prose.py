@@ -271,14 +271,14 @@ def _convert(toks, i, closer):
         # operators
         if val in ("_", "^"):
             sub, j = _script(toks, i + 1)
-            out.append(val + sub)
+            out.append(_after_script(out, val) + val + sub)
             i = j
             continue
         if val == "*":
             nxt = toks[i + 1][1] if i + 1 < len(toks) else "end"
             after_name = i > 0 and toks[i - 1][0] == "id"
             if after_name and (nxt in ("end", " ", "_", "(", ")", ",", "^") or closer == nxt):
-                out.append("^{*}")
+                out.append(_after_script(out, "^") + "^{*}")
             else:
                 out.append(r"\, ")
             i += 1
@@ -307,10 +307,36 @@ def _convert(toks, i, closer):
             i += 1
             continue
         mapped = dict(_OPS).get(val)
+        if val == "'":
+            mapped = _after_script(out, "^") + "'"
         out.append(mapped if mapped is not None else val)
         prev_operand = val in ("]", "'", "|") and False
         i += 1
     return "".join(out), i
+
+
+def _after_script(out, kind):
+    """'{}' when the current atom already carries a ``kind`` script (a prime counts as '^'), so
+    that ``x^^2``, ``u*^2``, ``u^*_T^2`` or ``x_1_2`` never give TeX's double-script error."""
+    present = set()
+    for item in reversed(out):
+        if not item.strip():  # TeX ignores spaces in math: x^{2} ^{3} is still a double script
+            continue
+        body = item[2:] if item.startswith("{}") else item
+        if body.startswith("^") or body.startswith("'"):
+            present.add("^")
+        elif body.startswith("_"):
+            present.add("_")
+        else:  # the atom itself: a name with digits carries a subscript already (y06 -> y_{06})
+            if item.endswith("'"):
+                present.add("^")
+            for mark, script in (("_", r"_\{[^{}]*\}$"), ("^", r"\^\{[^{}]*\}$")):
+                if re.search(script, item):
+                    present.add(mark)
+            break
+        if item.startswith("{}"):
+            break
+    return "{}" if kind in present else ""
 
 
 def _prev_is_number(out):
