@@ -67,7 +67,7 @@ def test_different_seed_changes_simulation():
 EVERY_JSON = [
     pytest.param(SIM + ["--seed", "3"], 3, id="simulate"),
     pytest.param(DERIVE, None, id="derive-limit"),
-    pytest.param(["derive", "ode", "--dist", "iid", "--d", "d", "--T", "oo", "--json"], None, id="derive-ode"),
+    pytest.param(["derive", "ode", "--dist", "iid-symmetric", "--d", "d", "--T", "oo", "--json"], None, id="derive-ode"),
     pytest.param(["dists", "--json"], None, id="dists"),
     pytest.param(["bench", "--m", "20", "--T", "6", "--d", "2", "--repeat", "1", "--seed", "4", "--json"], 4,
                  id="bench"),

@@ -10,7 +10,7 @@ import tempfile
 
 from mesacheck.checks.runner import normalise_claims, run_claims
 from mesacheck.checks.verdict import Settings
-from mesacheck.cli.common import int_at_least
+from mesacheck.cli.common import check_writable, int_at_least
 from mesacheck.errors import InputError
 from mesacheck.fileio import check_output_path, write_text
 from mesacheck.output.latex_doc import document
@@ -80,6 +80,7 @@ def run(args):
         raise InputError(f"-o must name a .tex file, got {args.output!r}")
     spec = parse_dist(args.dist).spec if args.dist is not None else None  # bad spec: exit 2, not a FAIL
     check_output_path(args.output, "-o", (".tex",))
+    check_writable(args.output, "-o")  # also probes what os.access cannot tell (e.g. /proc as root)
     settings = Settings(dist=spec, d=args.d, T=args.T, quick=not args.full, seed=args.seed)
     reports = run_claims(claims, settings, progress=sys.stderr)
     print("[latex] writing the document...", file=sys.stderr, flush=True)

@@ -116,9 +116,10 @@ CAPTIONS = {
     ("recovery", "excess_inf"): C(r"and the limit of the test error there:", r"E_\infty(u^*_\infty)",
                                   "excess-inf"),
     ("recovery", "recovers_inf"): C(r"Recovery as $T\to\infty$:"),
-    ("recovery", "ratio_counts"): C(r"The $W$-expectations $c_{k=j}$, $c_{k\neq j}$ of the in-context sums "
-                                    r"$\sum_i \mathrm{E}_W[\bar x_{t+1,j}x_{i+1,j}\bar x_{i,k}x_{t,k}]$ "
-                                    r"for $k=j$ and $k\neq j$:", "", "ratio-counts",
+    ("recovery", "ratio_counts"): C(r"Summed over $i$, the expectations over $W$ of "
+                                    r"$\bar x_{t+1,j}\,x_{i+1,j}\,\bar x_{i,k}\,x_{t,k}$ are, for "
+                                    r"$k=j$ and for $k\neq j$ (written $c_{k=j}$ and $c_{k\neq j}$),", "",
+                                    "ratio-counts",
                                     r"so the cross terms average to $0$ and $\mathrm{E}_W[\hat y_{t,j}/x_{t+1,j}]"
                                     r"=u_j|x_{1,j}|^2$.", "c_{%s}"),
     ("recovery", "nonzero_total"): C(r"The expected number of nonzero coordinates,", r"p_{\neq 0}", "nonzero"),
@@ -140,9 +141,9 @@ CAPTIONS = {
     ("invariance", "diagonal_equal"): C(r"The diagonal entries of $A$ (and of $B$) receive equal gradients:"),
     ("invariance", "invariant"): C(r"The set is invariant under the population flow of this law (real "
                                    r"parameters):"),
-    ("invariance", "invariant_complex"): C(r"The set is invariant for complex parameters too (gradient "
-                                           r"$\partial L/\partial\operatorname{Re}+i\,\partial L/\partial"
-                                           r"\operatorname{Im}$, the reference program's convention):"),
+    ("invariance", "invariant_complex"): C(r"The set is invariant for complex parameters $z$ too (with the "
+                                           r"reference program's gradient $\partial L/\partial(\operatorname{Re}z)"
+                                           r" + i\,\partial L/\partial(\operatorname{Im}z)$):"),
     ("invariance", "complex_gradients"): C(r"Complex-parameter gradients that break it:", "", "complex-gradients"),
     # -- one gradient step in context (claim C1) ---------------------------------------------------------
     ("one-step", "prediction"): C(r"With $A=aI$, $B=bI$ and all other blocks $0$, the model's definition "

@@ -11,7 +11,7 @@ import sympy
 
 from mesacheck.symbolic import printing
 from mesacheck.symbolic.captions import caption
-from mesacheck.symbolic.tex_display import align, equation, equations
+from mesacheck.symbolic.tex_display import LINE_WIDTH, align, equation, equations
 from mesacheck.symbolic.tex_prose import math, prose, tt
 
 #: results that repeat another one unless the derivation is for T -> infinity
@@ -87,8 +87,9 @@ def _word(v):
     return prose(str(v))
 
 
-def result_latex(der, r, prefix):
-    """LaTeX of one result (caption prose, then its display or inline value), or '' to skip."""
+def result_latex(der, r, prefix, width=LINE_WIDTH):
+    """LaTeX of one result (caption prose, then its display or inline value), or '' to skip;
+    displays are broken to ``width`` (tex_width units)."""
     limit_T = is_limit_T(der)
     if (der.kind, r.name) in _ONLY_FOR_LIMIT_T and not limit_T:
         return ""
@@ -106,7 +107,7 @@ def result_latex(der, r, prefix):
             return _join(text, "none.")
         if all(isinstance(x, sympy.Equality) for x in v):
             rows = [(x, f"{label}-{k + 1}") for k, x in enumerate(v)]
-            return _join(text, equations(rows), after)
+            return _join(text, equations(rows, width), after)
         items = [f"${printing.latex(x)}$" if isinstance(x, sympy.Basic) else f"${math(str(x))}$" for x in v]
         more = f" and {len(items) - _INLINE_ITEMS} more" if len(items) > _INLINE_ITEMS else ""
         return _join(text, ", ".join(items[:_INLINE_ITEMS]) + more + ".")
@@ -115,14 +116,17 @@ def result_latex(der, r, prefix):
             return _join(text, "none.")
         if all(not isinstance(x, sympy.Basic) for x in v.values()):
             return _join(text, "; ".join(f"${key_tex(k)}$: {prose(str(x))}" for k, x in v.items()) + ".")
-        rows = []
+        rows, seen = [], set()
         for k, x in v.items():
-            suffix = slug(k.name if isinstance(k, sympy.Symbol) else _key_plain(k))
+            suffix = slug(k.name if isinstance(k, sympy.Symbol) else _key_plain(k).replace("!=", " ne "))
+            while suffix in seen:  # two keys with the same slug still get distinct labels
+                suffix += "-x"
+            seen.add(suffix)
             key = (cap.key if cap else "%s") % key_tex(k)
             rows.append((key, x, f"{label}-{suffix}"))
-        return _join(text, align(rows, group_label=label) if len(rows) > 1 else align(rows), after)
+        return _join(text, align(rows, width, group_label=label if len(rows) > 1 else None), after)
     if isinstance(v, sympy.Basic):
-        return _join(text, equation(lhs, v, label), after)
+        return _join(text, equation(lhs, v, label, width), after)
     return _join(text, prose(str(v)) + ".")
 
 
@@ -130,7 +134,7 @@ def _join(*parts):
     return "\n".join(p for p in parts if p)
 
 
-def fragment(der, prefix=None, names=None, heading=True):
+def fragment(der, prefix=None, names=None, heading=True, width=LINE_WIDTH):
     """The derivation as a LaTeX fragment for any article with amsmath: a heading, the inputs,
     each result (or only ``names``), and the notes. Labels ``eq:PREFIX-...`` (PREFIX defaults to
     the derivation's kind)."""
@@ -141,7 +145,7 @@ def fragment(der, prefix=None, names=None, heading=True):
     out.append(inputs_sentence(der))
     chosen = der.results if names is None else [r for n in names for r in der.results if r.name == n]
     for r in chosen:
-        piece = result_latex(der, r, prefix)
+        piece = result_latex(der, r, prefix, width)
         if piece:
             out.append(piece)
     for note in der.notes:

@@ -20,8 +20,10 @@ import sympy
 
 from mesacheck.symbolic.printing import MesaLatexPrinter, decimal_latex, latex
 
-#: width (tex_width units) of one display line, leaving room for the equation number
-LINE_WIDTH = 66
+#: width (tex_width units) of one display line, leaving room for the equation number: a standard
+#: one-column article (360pt at 11pt); the report, with 2.2 cm margins, uses REPORT_WIDTH
+LINE_WIDTH = 54
+REPORT_WIDTH = 68
 _CMD = re.compile(r"\\([A-Za-z]+|.)")
 _ZERO = {"left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "displaystyle",
          "limits", "nolimits", "quad", "qquad", "label", "notag", "nonumber", "phantom"}

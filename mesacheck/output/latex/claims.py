@@ -16,6 +16,7 @@ from mesacheck.output.latex.verdicts import verdict_table
 from mesacheck.setting.distributions import parse_dist
 from mesacheck.symbolic import printing
 from mesacheck.symbolic.derivation_tex import fragment, is_limit_T, result_latex, slug
+from mesacheck.symbolic.tex_display import REPORT_WIDTH
 from mesacheck.symbolic.tex_prose import prose, tt
 
 #: the paper's numbering, per claim
@@ -66,7 +67,7 @@ def _results(der, prefix, names, skip=()):
     chosen = [r for r in der.results if (names is None or r.name in names) and r.name not in skip]
     if names is not None:
         chosen.sort(key=lambda r: list(names).index(r.name))
-    return "\n\n".join(x for x in (result_latex(der, r, prefix) for r in chosen) if x)
+    return "\n\n".join(x for x in (result_latex(der, r, prefix, REPORT_WIDTH) for r in chosen) if x)
 
 
 def _approx(expr):
@@ -142,7 +143,7 @@ def c1(report, ctx):
               r"differentiates $L_{\mathrm{OLS}}$, here at $d=2$, $t=3$ with symbolic real tokens "
               r"$x_{i,j}$ (token $i$, coordinate $j$); the checks below repeat this at several "
               r"$(d,t)$ and test the two numeric engines of the model on random complex sequences."),
-        fragment(der, "c1", heading=False),
+        fragment(der, "c1", heading=False, width=REPORT_WIDTH),
     ])
 
 
