@@ -14,8 +14,8 @@ Layers (each imports only the ones before it):
 """
 __version__ = "0.1.0"
 
-from mesacheck.api import VerifyReport, derive, dist, flow, latex_document, verify  # noqa: E402
+from mesacheck.api import VerifyReport, derive, dist, flow, latex, latex_document, text, verify  # noqa: E402
 from mesacheck.errors import MesacheckError  # noqa: E402
 
-__all__ = ["dist", "derive", "verify", "flow", "latex_document", "VerifyReport", "MesacheckError",
+__all__ = ["dist", "derive", "verify", "flow", "text", "latex", "latex_document", "VerifyReport", "MesacheckError",
            "__version__"]

@@ -8,7 +8,8 @@ Five functions, each a thin layer over the engine that the command line uses too
   like ``mesacheck derive``;
 * :func:`verify` - the checks of claims C1-C7, as a :class:`VerifyReport` with verdicts;
 * :func:`flow` - integrate the reduced or the full population gradient flow;
-* :func:`latex_document` - the LaTeX appendix of ``mesacheck latex`` from a :class:`VerifyReport`.
+* :func:`latex_document` - the LaTeX appendix of ``mesacheck latex`` from a :class:`VerifyReport`;
+* :func:`text`, :func:`latex` - the printer of every mesacheck output, for a single value.
 
 Bad arguments raise :class:`mesacheck.errors.MesacheckError` with a one-line message naming the
 argument; a string where a law is expected is parsed with the spec grammar (never evaluated).
@@ -312,6 +313,36 @@ def flow(law, d=5, T=100, init=(0.1, 0.1), full=False, masked=False, tau=None):
     if full:
         return flows.full_population_flow(law, d, T, (a0, b0), masked=masked, tau_max=tau)
     return flows.reduced_flow(law, d, T, a0, b0, tau_max=tau, masked=masked)
+
+
+def text(expr):
+    """Plain text of a derived value with the engine's display names (``T``, not SymPy's ``_T``),
+    ``H_98`` for harmonic numbers and ``^`` for powers: the printer of every mesacheck output.
+
+    Examples
+    --------
+    >>> r = derive("limit", "sparse:c=1", d=3, T="oo")
+    >>> str(r.value("ab_limit_T")), text(r.value("ab_limit_T"))
+    ('1', '1')
+    >>> text(derive("ode", "gaussian:sigma=1", d=2, T="oo").value("C"))  # (T - 2) d m2 / 2
+    'T - 2'
+    """
+    from mesacheck.symbolic import printing
+
+    return printing.text(expr)
+
+
+def latex(expr):
+    """LaTeX of a derived value (amsmath only), with the engine's display names.
+
+    Examples
+    --------
+    >>> latex(derive("ode", "gaussian:sigma=1", d=2, T="oo").value("Q"))  # d((T-2) m6 + (d-1) m2 m4 H_(T-2))
+    '6 \\\\left(5 T + H_{T - 2} - 10\\\\right)'
+    """
+    from mesacheck.symbolic import printing
+
+    return printing.latex(expr)
 
 
 def latex_document(report):
