@@ -377,4 +377,5 @@ def claim_section(report, ctx):
         body = build(report, ctx) if build else ""
     except Exception as exc:  # noqa: BLE001 - the document must still say what happened
         body = r"\emph{The derivation could not be written: %s.}" % prose(f"{type(exc).__name__}: {exc}")
-    return "\n\n".join([head, body, r"\subsection*{Verdicts}", verdict_table(report, ctx.specs)])
+    return "\n\n".join([head, body, r"\needspace{10\baselineskip}\subsection*{Verdicts}",
+                        verdict_table(report, ctx.specs)])

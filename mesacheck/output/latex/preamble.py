@@ -15,7 +15,12 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{array,longtable,booktabs}
 \allowdisplaybreaks[2]
 \setlength{\emergencystretch}{3em}
-\makeatletter\@secpenalty=0\makeatother
+\makeatletter\@secpenalty=0
+%% keep the next #1 of vertical space together (the definition of needspace.sty, which is not in
+%% texlive-latex-recommended): a heading never ends a page without the start of its table
+\newcommand{\needspace}[1]{\begingroup\setlength{\dimen@}{#1}\vskip\z@\@plus\dimen@\penalty-100
+  \vskip\z@\@plus-\dimen@\vskip\dimen@\penalty9999\vskip-\dimen@\endgroup}
+\makeatother
 \setlength{\LTpre}{4pt}
 \setlength{\LTpost}{4pt}
 \renewcommand{\arraystretch}{1.15}
