@@ -288,8 +288,10 @@ def cases():
     for v in SPEC_BAD + CODE:
         if v != "gaussian:sigma=" + HUGE_INT:  # exact arithmetic: a huge scale is a valid derivation
             add("derive", with_value(DERIVE, "--dist", v))
-    add("derive", ["derive", "invariance", "--dist", "gaussian:sigma=1", "--d", "5", "--T", "10"])
-    add("derive", ["derive", "diagonal", "--dist", "gaussian:sigmas=1,2", "--d", "2", "--T", "oo"])
+    # (derive invariance at d = 5 and the diagonal system at T = oo are valid questions now)
+    add("derive", ["derive", "invariance", "--dist", "gaussian:sigma=1", "--d", "3", "--T", "10", "--masked"])
+    add("derive", ["derive", "invariance", "--dist", "gaussian:sigmas=1,2,3,4,5", "--d", "5", "--T", "10"])
+    add("derive", ["derive", "limit", "--dist", "gaussian:sigma=1", "--json", "--latex"])
     add("derive", ["derive", "diagonal", "--dist", "gaussian:sigma=1", "--d", "d", "--T", "10"])
     add("derive", ["derive", "limit", "--dist", "gaussian:sigmas=1,2,3", "--d", "2", "--T", "10"])
     add("derive", ["derive", "limit", "--dist", "gaussian:sigmas=1,2", "--d", "d", "--T", "10"])

@@ -16,6 +16,7 @@ from mesacheck.checks.verdict import ClaimReport
 from mesacheck.symbolic import printing
 from mesacheck.numeric.flows import reduced_flow
 from mesacheck.setting.distributions import parse_dist
+from mesacheck.symbolic import printing
 from mesacheck.symbolic.population import PopulationLoss, structured_point
 from mesacheck.symbolic.reduced import derive_reduced, structured_coefficients
 from mesacheck.symbolic.reductions import SCALAR, reduction_for
@@ -149,7 +150,7 @@ def _flows(rep, law, d, T, red):
         off = reduced_flow(law, d, T, 0.3, fl(b_on) + 0.02)
         return all_of(close(f"ab(oo) from the line's point (0.3, {b_on})", on.ab_limit, 0.0, 0.0, 1e-8),
                       close("ab(oo) from (0.3, b + 0.02), just off it", off.ab_limit, fl(ustar), FLOW_RTOL),
-                      detail=f"derived line: {line}")
+                      detail=f"derived line: {printing.text(line)}")
     rep.add("stable-manifold", "the initialisations that do not reach u* are the derived stable manifold",
             "numeric", "the derived stable manifold of the saddle at the origin (a line in (a0, b0))",
             "numerical integration from a point on the line (ab -> 0) and one just off it (ab -> u*)",

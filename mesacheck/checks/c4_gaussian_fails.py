@@ -13,8 +13,8 @@ from mesacheck.checks import routes
 from mesacheck.checks.common import ENUM_T, enum_dim, law_dim, resolve
 from mesacheck.checks.compare import all_of, exact_equal
 from mesacheck.checks.verdict import ClaimReport
-from mesacheck.symbolic import printing
 from mesacheck.setting.distributions import parse_dist
+from mesacheck.symbolic import printing
 from mesacheck.symbolic.capability import derive_recovery
 from mesacheck.symbolic.symbols import d as D_SYMBOL
 

@@ -15,6 +15,7 @@ from mesacheck.symbolic import printing
 from mesacheck.numeric import quadrature
 from mesacheck.setting.model import ProcessBatch, loss_and_grad, loss_only
 from mesacheck.setting.params import Params
+from mesacheck.symbolic import printing
 from mesacheck.symbolic.reduced import derive_reduced
 from mesacheck.symbolic.symbols import T as T_SYMBOL
 from mesacheck.symbolic.symbols import d as D_SYMBOL
@@ -47,7 +48,7 @@ def run(settings):
                 "symbolic", "the derived g(u*) = C - R^2/(2Q)", "the claim of Example 4.1: 0", "exact", zero)
     else:
         rep.skip("loss-at-limit", "loss at u* = 0", f"the claim is about the sparse law; for {law.spec} the "
-                 f"derived loss at u* is {printing.text(red.get('loss_u').subs(u, red.get('ab_limit')))}",
+                 f"derived loss at u* is {printing.text(sympy.factor(red.get('loss_u').subs(u, red.get('ab_limit'))))}",
                  not_applicable=True)
     if numeric:
         de = enum_dim(law, settings.quick)

@@ -11,7 +11,6 @@ from typing import Optional
 
 import sympy
 
-from mesacheck.numeric.boundary import to_float
 from mesacheck.symbolic import printing
 
 
@@ -27,14 +26,9 @@ class Outcome:
 
 
 def _text(v):
-    if isinstance(v, sympy.Basic):
-        text = printing.text(v)
-        if len(text) > 60 and not v.free_symbols:
-            return f"{to_float(v):.12g} (exact value in the JSON of `derive`)"
-        return text
-    if isinstance(v, float):
-        return f"{v:.12g}"
-    return str(v)
+    """The value as text for tables and JSON, carrying its LaTeX form for the report (the one
+    printer's :func:`~mesacheck.symbolic.printing.shown`: long exact values as 12-digit decimals)."""
+    return printing.shown(v)
 
 
 def _zero(diff):
@@ -67,9 +61,18 @@ def close(quantity, v1, v2, rtol, atol=0.0):
     bound = atol + rtol * np.abs(b)
     ok = bool(a.shape == b.shape and np.all(np.isfinite(a)) and np.all(err <= bound))
     worst = float(np.max(err)) if err.size else 0.0
-    shown1 = _text(float(a.real)) if a.size == 1 and a.imag == 0 else f"array{a.shape}"
-    shown2 = _text(float(b.real)) if b.size == 1 and b.imag == 0 else f"array{b.shape}"
+    shown1, shown2 = _array_text(a), _array_text(b)
     return Outcome(ok, f"{quantity}: max |route 1 - route 2| = {worst:.3g}", [(quantity, shown1, shown2)])
+
+
+def _array_text(x):
+    """A compared array for display: a number, a short tuple of numbers, or its shape."""
+    import numpy as np
+
+    if np.any(x.imag != 0) or x.size > 6:
+        return f"array{x.shape}"
+    values = [float(v) for v in x.real.ravel()]
+    return _text(values[0]) if x.size == 1 else _text(tuple(values))
 
 
 def same(quantity, v1, v2):

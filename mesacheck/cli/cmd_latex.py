@@ -1,4 +1,7 @@
-"""``mesacheck latex [CLAIM ...] -o FILE.tex [--pdf]``: the derivations and verdicts as an article."""
+"""``mesacheck latex [CLAIM ...] -o FILE.tex [--pdf] [--dist SPEC]``: the derivations and verdicts as
+an appendix-style article (built by :mod:`mesacheck.output.latex`; compiled by :func:`compile_pdf`)."""
+import argparse
+import textwrap
 import os
 import shutil
 import subprocess
@@ -9,6 +12,7 @@ from mesacheck.checks.runner import normalise_claims, run_claims
 from mesacheck.checks.verdict import Settings
 from mesacheck.cli.common import check_writable, int_at_least
 from mesacheck.errors import InputError
+from mesacheck.fileio import check_output_path, write_text
 from mesacheck.output.latex_doc import document
 from mesacheck.setting.distributions import parse_dist
 
@@ -18,13 +22,22 @@ def add_parser(subparsers):
     parser = subparsers.add_parser(
         "latex",
         help="write the derivations and verdicts of claims as a LaTeX article",
-        description="Run the checks of the given claims (default all), then write a standalone LaTeX "
-        "article: the setting, and per claim its derivations and verdict table.",
+        description=textwrap.fill(
+            "Run the checks of the given claims (default all), then write a standalone LaTeX "
+            "article: the setting, the notation, and per claim its statement (with the paper's "
+            "numbering), the assumptions in force, the derivation as numbered labelled equations, and "
+            "a verdict table. With --dist every claim is stated for that law; a claim about another "
+            "law is marked not applicable, with the law's own derived values. Needs "
+            "texlive-latex-base and texlive-latex-recommended only.", 90),
+        epilog="examples:\n  mesacheck latex -o derivations.tex --pdf\n"
+        "  mesacheck latex --dist laplace:b=1 -o laplace.tex --pdf\n"
+        "  mesacheck latex C2 C3 -o c2c3.tex",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("claims", nargs="*", metavar="CLAIM", help="C1..C7; default all")
     parser.add_argument("-o", "--output", required=True, help="the .tex file to write")
     parser.add_argument("--pdf", action="store_true", help="also run pdflatex (needs pdflatex on PATH)")
-    parser.add_argument("--dist", help="distribution spec overriding each claim's law")
+    parser.add_argument("--dist", metavar="SPEC", help="state every claim for this law (see `mesacheck dists`)")
     parser.add_argument("--d", type=int_at_least(1, 64), help="token dimension override")
     parser.add_argument("--T", type=int_at_least(3, 10**6), help="training length override")
     parser.add_argument("--seed", type=int_at_least(0), default=0)
@@ -65,14 +78,13 @@ def run(args):
     claims = normalise_claims(args.claims)
     if not args.output.endswith(".tex"):
         raise InputError(f"-o must name a .tex file, got {args.output!r}")
-    if args.dist is not None:
-        parse_dist(args.dist)  # a malformed spec is an input error, not a failed check
-    check_writable(args.output, "-o")
-    settings = Settings(dist=args.dist, d=args.d, T=args.T, quick=not args.full, seed=args.seed)
+    spec = parse_dist(args.dist).spec if args.dist is not None else None  # bad spec: exit 2, not a FAIL
+    check_output_path(args.output, "-o", (".tex",))
+    check_writable(args.output, "-o")  # also probes what os.access cannot tell (e.g. /proc as root)
+    settings = Settings(dist=spec, d=args.d, T=args.T, quick=not args.full, seed=args.seed)
     reports = run_claims(claims, settings, progress=sys.stderr)
-    text = document(reports)
-    with open(args.output, "w") as fh:
-        fh.write(text)
+    print("[latex] writing the document...", file=sys.stderr, flush=True)
+    write_text(args.output, document(reports, dist=spec))
     print(f"wrote {args.output}")
     if not args.pdf:
         return 0

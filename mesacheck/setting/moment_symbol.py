@@ -59,7 +59,7 @@ class MomentSymbol(sympy.Symbol):
             for j in range(len(self.alpha))
             for p in _factor_text(j, self.alpha[j], self.beta[j], latex=True)
         )
-        return r"\mathbb{E}\left[" + body + r"\right]"
+        return r"\operatorname{E}\left[" + body + r"\right]"
 
 
 _IID_MOMENTS = {}

@@ -170,7 +170,8 @@ def derive_recovery(dist, d, T, masked=False):
         require(dist, d, None if limit_T else T, DIAGONAL, masked)  # raises, saying what to use
     flow = " of the masked flow" if masked else ""
     der = Derivation(f"Capability{flow}: recovery of x_(t+1) as the test position grows (claims C3-C5)",
-                     {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T, "flow": red.flow})
+                     {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T, "flow": red.flow},
+                     kind="recovery")
     der.add("reduction", "Exact reduced system (decided from the law's own population gradient)",
             red.describe())
     identity, ok = error_identity()
@@ -203,8 +204,8 @@ def derive_recovery(dist, d, T, masked=False):
     der.add("nonzero_total", "sum_j P(x_j != 0): coordinates the ratio averages over", nonzero_total(dist, d))
     if u_T is not None:
         der.add("ratio_T", "Ratio: mean of Re(yhat_t / x_(t+1)) over the coordinates with x_(t+1) != 0 "
-                "= sum_j u_j E|x_j|^2 / sum_j P(x_j != 0)", ratio_value(dist, d, u_T), r"\rho_T")
-    der.add("ratio_inf", "Its limit as T -> infinity", ratio_value(dist, d, u_inf), r"\rho_\infty")
+                "= sum_j u_j E|x_j|^2 / sum_j P(x_j != 0)", ratio_value(dist, d, u_T), r"r_T")
+    der.add("ratio_inf", "Its limit as T -> infinity", ratio_value(dist, d, u_inf), r"r_\infty")
     der.symbols.update({"u": u, "T": T_SYMBOL, "d": D_SYMBOL, "t": T_PREFIX})
     return der
 

@@ -104,7 +104,8 @@ def derive_diagonal(dist, d, T, masked=False):
     avec, bvec = diagonal_symbols(d)
     flow = "masked flow" if masked else "flow"
     der = Derivation(f"Diagonal system A = diag(a_j), B = diag(b_j), {flow} (claims C2, C7)",
-                     {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T, "flow": red.flow})
+                     {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T, "flow": red.flow},
+                     kind="diagonal")
     der.add("reduction", "Exact reduced system (decided from the law's own population gradient)",
             red.describe())
     der.add("aI_invariant", "The smaller set A = aI, B = bI is invariant too", red.system == SCALAR)

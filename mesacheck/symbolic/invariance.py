@@ -137,7 +137,7 @@ def derive_invariance(dist, d, T=T_SYMBOL):
     all_T = T is T_SYMBOL
     when = "for all a, b and every T >= 3" if all_T else f"for all a, b at T = {T}"
     der = Derivation("Invariance of the set A = aI, B = bI (claim C2)",
-                     {"dist": dist.spec, "d": d, "T": "every T >= 3" if all_T else T})
+                     {"dist": dist.spec, "d": d, "T": "every T >= 3" if all_T else T}, kind="invariance")
     zero_blocks, nonzero, equations = invariance_conditions(d, T)
     der.add("zero_blocks", "Blocks whose gradient vanishes on the set for every law", zero_blocks)
     der.add("conditional_entries", "Entries whose gradient vanishes only under moment conditions",

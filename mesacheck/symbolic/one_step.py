@@ -13,7 +13,7 @@ from mesacheck.symbolic.symbols import a, b
 
 def tokens(d, t):
     """Real symbolic tokens x_1..x_{t+1} as d x 1 matrices (Dummies x_{i,j})."""
-    return [sympy.Matrix([sympy.Dummy(f"x_{i}{j}", real=True) for j in range(1, d + 1)])
+    return [sympy.Matrix([sympy.Dummy(f"x_{i},{j}", real=True) for j in range(1, d + 1)])
             for i in range(1, t + 2)]
 
 
@@ -33,7 +33,7 @@ def model_prediction(xs, d, t):
 
 def gd_step(xs, d, t):
     """What_t = W_0 - eta grad L_OLS(W_0) with W_0 = 0, eta = ab/(t-1), the gradient by SymPy."""
-    W = sympy.Matrix(d, d, lambda i, j: sympy.Dummy(f"w_{i}{j}", real=True))
+    W = sympy.Matrix(d, d, lambda i, j: sympy.Dummy(f"w_{i + 1},{j + 1}", real=True))
     L_ols = sum(((xs[i + 1] - W * xs[i]).T * (xs[i + 1] - W * xs[i]))[0, 0] for i in range(t - 1)) / 2
     grad = sympy.Matrix(d, d, lambda i, j: sympy.diff(L_ols, W[i, j]))
     return -(a * b / (t - 1)) * grad.subs({w: 0 for w in W})
@@ -43,3 +43,42 @@ def residual(d, t):
     """yhat_t - What_t x_t, expanded (the zero vector when C1 holds)."""
     xs = tokens(d, t)
     return sympy.expand(model_prediction(xs, d, t) - gd_step(xs, d, t) * xs[t - 1])
+
+
+def derive_one_step(d=2, t=3):
+    """Derivation of C1 at a concrete size: the model's prediction on A = aI, B = bI, the gradient
+    of the in-context least squares at W = 0, one GD step with eta = ab/(t - 1), and the residual
+    yhat_t - What_t x_t (the zero vector), all with symbolic tokens x_{i,j} and symbolic a, b.
+
+    >>> r = derive_one_step(1, 2)
+    >>> r.value("residual")
+    (0,)
+    """
+    from mesacheck.symbolic.derivation import Derivation
+
+    if not (isinstance(d, int) and isinstance(t, int) and 1 <= d <= 4 and 2 <= t <= 6):
+        raise ValueError(f"derive_one_step needs integers 1 <= d <= 4 and 2 <= t <= 6, got d={d!r}, t={t!r}")
+    xs = tokens(d, t)
+    der = Derivation(f"One-step-GD identity (claim C1), d = {d}, t = {t}",
+                     {"d": d, "t": t, "A": "aI", "B": "bI"}, kind="one-step")
+    yhat = sympy.expand(model_prediction(xs, d, t))
+    der.add("prediction", "Prediction of the model (its definition, SymPy matrix products)",
+            {f"yhat_({t},{r + 1})": sympy.factor(yhat[r]) for r in range(d)})
+    W = sympy.Matrix(d, d, lambda i, j: sympy.Dummy(f"w_{i + 1},{j + 1}", real=True))
+    L_ols = sum(((xs[i + 1] - W * xs[i]).T * (xs[i + 1] - W * xs[i]))[0, 0] for i in range(t - 1)) / 2
+    der.add("ols", "In-context least squares L_OLS(W) = 1/2 sum_(i<t) ||x_(i+1) - W x_i||^2",
+            L_ols, "L_{\\mathrm{OLS}}(W)")
+    grad = sympy.Matrix(d, d, lambda i, j: sympy.diff(L_ols, W[i, j])).subs({w: 0 for w in W})
+    der.add("gradient", "Its gradient at W = 0 (SymPy differentiation)",
+            {f"grad L_OLS(0)_({i + 1},{j + 1})": sympy.factor(grad[i, j]) for i in range(d) for j in range(d)})
+    step = gd_step(xs, d, t)
+    der.add("step", "One GD step from W = 0 with step eta = ab/(t-1)",
+            {f"What_({i + 1},{j + 1})": sympy.factor(step[i, j]) for i in range(d) for j in range(d)})
+    applied = sympy.expand(step * xs[t - 1])
+    der.add("gd_prediction", "The GD step applied to the last token, What_t x_t",
+            {f"(What_t x_t)_{r + 1}": sympy.factor(applied[r]) for r in range(d)})
+    der.add("residual", "Residual yhat_t - What_t x_t (expanded)",
+            sympy.Tuple(*sympy.expand(yhat - applied)), "\\hat y_t - \\widehat W_t x_t")
+    der.symbols.update({"a": a, "b": b})
+    der.symbols.update({s.name: s for x in xs for s in x})
+    return der

@@ -148,7 +148,7 @@ def derive_reduced(dist, d, T, masked=False):
     symbolic_T = limit_T or T is T_SYMBOL
     red = require(dist, d, None if symbolic_T else T, SCALAR, masked)
     Q, R, C, min_T = structured_coefficients(dist, d, T_SYMBOL)
-    der = Derivation(_title(masked), {"dist": dist.spec, "d": d, "T": "oo" if limit_T else T,
+    der = Derivation(_title(masked), kind="reduced", inputs={"dist": dist.spec, "d": d, "T": "oo" if limit_T else T,
                                       "flow": red.flow})
     der.add("reduction", "Exact reduced system (decided from the law's own population gradient)",
             red.describe())
@@ -187,6 +187,8 @@ def derive_reduced(dist, d, T, masked=False):
         der.add("ab_limit", "Limit of ab as T -> infinity", lim, r"\lim_{T\to\infty} u^*")
     else:
         der.add("ab_limit", "Limit of ab at this T", ustar, "u^*")
+    der.add("loss_at_limit", "Population loss at the limit, g(u*) = C - R^2/(2Q)", tidy(g.subs(u, ustar)),
+            "g(u^*)")
     _stationary(der, dim)
     if signs["Q"] != 1 or signs["R"] != 1:
         der.notes.append("Q > 0 and R > 0 could not be established for this law: the stability "
