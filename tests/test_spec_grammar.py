@@ -107,7 +107,7 @@ def _fmt(value):
 @st.composite
 def valid_specs(draw):
     """A valid spec string, with random values and random whitespace."""
-    family = draw(st.sampled_from([n for n in REGISTRY if n not in ("iid", "generic", "mixture")]))
+    family = draw(st.sampled_from([n for n in REGISTRY if n not in ("iid", "iid-symmetric", "generic", "mixture")]))
     ws = draw(st.sampled_from(["", " ", "  \t"]))
     if family == "gaussian" and draw(st.booleans()):
         values = draw(st.lists(_positive_rationals, min_size=1, max_size=4))
@@ -136,7 +136,7 @@ def mixture_specs(draw):
     return "mixture:" + "+".join(terms)
 
 
-@given(st.one_of(valid_specs(), mixture_specs(), st.sampled_from(["iid", "generic"])))
+@given(st.one_of(valid_specs(), mixture_specs(), st.sampled_from(["iid", "iid-symmetric", "generic"])))
 @settings(deadline=None)
 def test_round_trip(spec):
     dist = parse_dist(spec)

@@ -35,6 +35,13 @@ def run(settings):
         rep.skip("all", "C6 checks", "the law has symbolic parameters: the flows need numbers")
         return rep
     routes.add_reduction(rep, law.spec, law, d, min(T, 6))
+    from mesacheck.symbolic.reductions import NONE, reduction_for
+
+    if reduction_for(law, d, None).system != NONE:
+        rep.skip("leaves-the-set", f"{law.spec}: the flow leaves A = aI, B = bI",
+                 "not applicable to this law: a reduced set is invariant for it (the claim is about laws "
+                 "beyond Assumption 4.1, such as full-one)", not_applicable=True)
+        return rep
     routes.add_reduction(rep, law.spec + ",masked", law, d, min(T, 6), masked=True)
     masked = rep.derivation(f"reduced masked flow ({law.spec}, d={d}, T={T})",
                             lambda: derive_reduced(law, d, T, masked=True))
