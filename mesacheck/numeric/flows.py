@@ -198,6 +198,8 @@ def _integrate(fun, y0, method, rtol, atol, jac, sc, u0, summarize, fnorm, tau_m
         t0, t1 = 0.0, sc.tau_first(u0)
         for k in range(MAX_DOUBLINGS + 1):
             grid = np.linspace(t0, t1, SAMPLES_PER_CHUNK + 1)[1:]
+            if k == 0:  # the escape from the start is fast: resolve it on a geometric grid too
+                grid = np.unique(np.concatenate([np.geomspace(t1 * 1e-4, t1, SAMPLES_PER_CHUNK), grid]))
             sol, ok = run(t0, t1, states[-1], grid)
             if not ok:
                 return times, states, "failed", sol.message or "non-finite state", False, float("nan")
