@@ -33,7 +33,7 @@ def test_empirical_flow_cli(capsys):
 
 
 @pytest.mark.parametrize("argv", [
-    ["flow", "--dist", "gaussian:sigma=1", "--d", "5", "--T", "100", "--full"],
+    ["flow", "--dist", "gaussian:sigma=1", "--d", "12", "--T", "100", "--full"],
     ["flow", "--dist", "bogus"],
     ["flow", "--dist", "gaussian:sigma=s", "--d", "2", "--T", "5"],
     ["flow", "--dist", "gaussian:sigmas=1,2", "--d", "2", "--T", "5"],

@@ -6,6 +6,7 @@ from mesacheck.errors import InputError
 from mesacheck.output.jsonout import dumps
 from mesacheck.setting.distributions import parse_dist
 from mesacheck.symbolic import printing
+from mesacheck.symbolic.symmetric import derive_symmetric_cli
 
 WHATS = {
     "limit": "the limit of a*b (exact, for this T and as T -> oo) and whether the set is invariant",
@@ -13,6 +14,7 @@ WHATS = {
     "invariance": "the moment equations for invariance of A = aI, B = bI, and this law's verdict",
     "recovery": "the recovery condition (C3), its verdicts, and the Gaussian ratio (C4)",
     "diagonal": "the diagonal system for laws with unequal coordinates (d <= 3)",
+    "symmetric": "the symmetry-reduced entrywise flow: group, fixed subspace, ODE, stationary point, predictor",
 }
 MAX_SYMBOLIC_D = 6
 
@@ -148,4 +150,5 @@ def _diagonal(dist, d, T):
     return derive_diagonal(dist, d, T), {}
 
 
-DERIVE = {"limit": _limit, "ode": _ode, "invariance": _invariance, "recovery": _recovery, "diagonal": _diagonal}
+DERIVE = {"limit": _limit, "ode": _ode, "invariance": _invariance, "recovery": _recovery, "diagonal": _diagonal,
+          "symmetric": derive_symmetric_cli}

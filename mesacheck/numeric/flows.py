@@ -134,7 +134,18 @@ def _dist(dist):
     return dist
 
 
-class _Scales:
+_SCALES_CACHE = {}
+
+
+def _Scales(dist, d, T):  # noqa: N802 - kept as the constructor name used throughout
+    """Cached :class:`_ScalesImpl` per (law, d, T): the exact structured coefficients are derived once."""
+    key = (dist.spec, d, T)
+    if key not in _SCALES_CACHE:
+        _SCALES_CACHE[key] = _ScalesImpl(dist, d, T)
+    return _SCALES_CACHE[key]
+
+
+class _ScalesImpl:
     """u* = R/Q (from the structured coefficients), tau_0 = d/R, field scale (R/d) sqrt|u*|."""
 
     def __init__(self, dist, d, T):

@@ -165,3 +165,12 @@ def analyse_limit(tl, params, masked=False):
 def params_of(vec, d):
     """Params from a flat real vector."""
     return Params.unflatten(vec, d)
+
+
+def best_on_set_loss(dist, d, T):
+    """min over u of L(A = aI, B = bI) with ab = u: C - R^2 / (2Q), exact, rounded once."""
+    from mesacheck.numeric import flows
+    from mesacheck.numeric.boundary import to_float
+
+    sc = flows._Scales(flows._dist(dist), d, T)
+    return to_float(sc.Cx - sc.Rx**2 / (2 * sc.Qx), "best on-set loss")

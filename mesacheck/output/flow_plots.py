@@ -69,11 +69,11 @@ def plot_learned_blocks(path, kq, pv, title):
     return _write(fig, path)
 
 
-def plot_trajectory(path, times, ab, offdiag, loss, title, u_star=None, best_loss=None, xlabel="tau"):
+def plot_trajectory(path, times, ab, offdiag, loss, title, u_star=None, best_loss=None, xlabel="tau", logx=True):
     """Three panels against time (tau, or epochs): a*b, the distance from the set A = aI, B = bI
     (log scale), and the loss, with the on-set optimum u* and its loss as reference lines."""
     t = np.asarray(times, float)
-    keep = t > 0  # time axis on a log scale: the start (t = 0) is dropped
+    keep = t > 0 if logx else np.ones(t.size, bool)  # on a log time axis the start (t = 0) is dropped
     t, ab, offdiag, loss = t[keep], np.asarray(ab)[keep], np.asarray(offdiag, float)[keep], np.asarray(loss)[keep]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     axes[0].plot(t, ab, lw=1.8, label="ab = mean_j A_jj B_jj")
@@ -91,9 +91,13 @@ def plot_trajectory(path, times, ab, offdiag, loss, title, u_star=None, best_los
     if best_loss is not None and np.isfinite(best_loss):
         axes[2].axhline(best_loss, color="black", ls=":", label=f"best on the set: {best_loss:.6g}")
     axes[2].set_ylabel("loss")
+    finite = np.asarray(loss, float)[np.isfinite(loss)]
+    if finite.size and finite.min() > 0 and finite.max() > 100 * finite.min():
+        axes[2].set_yscale("log")
     for ax in axes:
-        ax.set_xscale("log")
-        ax.set_xlabel(xlabel + " (log scale)")
+        if logx:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel + (" (log scale)" if logx else ""))
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)

@@ -66,6 +66,13 @@ def masked_out(t):
     return (not t.same) and ((t.mat == "K" and (t.s1, t.s2) == (1, 0)) or (t.mat == "P" and t.s2 == 0))
 
 
+def zero_generators(poly, indices):
+    """``poly`` with the generators at ``indices`` set to 0 (drops the terms that contain them)."""
+    if not indices:
+        return poly
+    return poly.ring({m: c for m, c in poly.terms() if all(m[k] == 0 for k in indices)})
+
+
 def mp_eval(poly, gens, point):
     """A ring polynomial at ``point`` (generator -> mpf; absent generators 0), in mpmath."""
     idx = [point.get(g) for g in gens]
@@ -144,10 +151,7 @@ class ReducedSystem:
         """The system on a subset of the types (the others held at 0)."""
         keep = set(keep)
         idx = [k for k, t in enumerate(self.types) if t in keep]
-        poly = self.poly
-        for k, g in enumerate(self.gens):
-            if k not in idx:
-                poly = poly.subs(g, 0)
+        poly = zero_generators(self.poly, [k for k in range(len(self.gens)) if k not in idx])
         return ReducedSystem(self.dist, self.group, [self.types[k] for k in idx], [self.symbols[k] for k in idx],
                              [self.mults[k] for k in idx], *self._rering(poly, [self.symbols[k] for k in idx]),
                              self.d, self.T, self.masked, dict(self.info))
@@ -202,16 +206,8 @@ class ReducedSystem:
         steps = [list(support)]
         grads = dict(zip(self.types, self.grad_polys()))
         while True:
-            outside = [g for t, g in zip(self.types, self.gens) if t not in set(support)]
-            new = []
-            for t in self.types:
-                if t in set(support):
-                    continue
-                p = grads[t]
-                for g in outside:
-                    p = p.subs(g, 0)
-                if p != self.R.zero:
-                    new.append(t)
+            outside = [k for k, t in enumerate(self.types) if t not in set(support)]
+            new = [t for t in self.types if t not in set(support) and zero_generators(grads[t], outside) != self.R.zero]
             if not new:
                 return support, steps
             support += new

@@ -105,12 +105,16 @@ def _stationary(der, conc, full_conc, d, init):
         loss = conc.mp_loss(pt)
         rows[f"orbit {k + 1}"] = (f"{o['how']}; loss {mpmath.nstr(loss, 20)}; {verdict}; field Jacobian "
                                   f"eigenvalues {[mpmath.nstr(e, 6) for e in eig]}")
-        if verdict.startswith("stable") and (best is None or loss < best[1]):
+        # The flow keeps the diagonal entries' signs (a0 on A, b0 on B) in every case we checked
+        # against the full flow; among stable orbits with those signs take the lowest loss.
+        signs_ok = all(mpmath.sign(pt[v]) == (mpmath.sign(a0) if t.mat == "K" else mpmath.sign(b0))
+                       for t, v in zip(conc.types, conc.symbols) if t.same and t.block in ("A", "B"))
+        if verdict.startswith("stable") and signs_ok and (best is None or loss < best[1]):
             best = (o, loss, pt, eig)
     der.add("stationary_orbits", "Stationary orbits with W^PV != 0 on the invariant set (the origin is "
             "the other stationary point: a saddle)", rows)
     if best is None:
-        der.notes.append("No stable stationary orbit found on the invariant set.")
+        der.notes.append("No stable stationary orbit with the start's diagonal signs on the invariant set.")
         return
     o, loss, pt, eig = best
     if "root" in o:
@@ -168,3 +172,10 @@ def _growth(der, sub):
     der.add("growth_table", "Stationary orbits for growing d and T (real roots of p by mpmath.polyroots at "
             f"{st.WORK_DPS} digits; s = B_off/B_diag, r = A_off/A_diag, u = A_diag B_diag, dist = relative "
             "distance of B (x) A from vanilla GD)", table)
+
+
+def derive_symmetric_cli(dist, d, T):
+    """Entry point of ``mesacheck derive symmetric``: (Derivation, extra JSON fields)."""
+    if not isinstance(d, int):
+        raise InputError("--d: give a concrete d; the derivation is symbolic in d itself where the law allows")
+    return derive_symmetric(dist, d, T), {}

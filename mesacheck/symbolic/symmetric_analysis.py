@@ -87,39 +87,56 @@ def stability(eigs):
 
 
 def predictor(system, point):
-    """The learned predictor at ``point`` (A and B only): dict of strings and exact-ish numbers.
+    """The learned predictor at ``point`` (symbol -> mpf): a dict of strings and mpf numbers.
 
-    yhat_t = B Ghat_t A x_t, Ghat_t = sum_{i<t} x_{i+1} x_i^H / (t-1): one step of preconditioned
-    GD from W_0 = 0 (update B [sum_i x_{i+1} x_i^H] A / (t-1)). For A = alpha (I + r (J - I)),
-    B = beta (I + s (J - I)) the map M -> B M A is at relative Frobenius distance
-    sqrt(1 - 1 / ((1 + (d-1) r^2)(1 + (d-1) s^2))) from the vanilla step M -> eta M, eta = tr A tr B / d^2.
+    With A and B the only nonzero blocks, yhat_t = B Ghat_t A x_t, Ghat_t = sum_{i<t} x_{i+1} x_i^H
+    / (t-1): one step of preconditioned GD from W_0 = 0 (update B [sum_i x_{i+1} x_i^H] A / (t-1)).
+    Its distance from the vanilla step M -> eta M is the relative Frobenius distance of the map
+    M -> B M A, i.e. of B (x) A, from the line eta I: sqrt(1 - (tr A tr B)^2 / (d^2 ||A||^2 ||B||^2)),
+    eta = tr A tr B / d^2. For one colour, A = alpha I + beta (J - I) has eigenvalue
+    alpha + (d-1) beta on the all-ones vector and alpha - beta on its complement.
     """
-    vals = {t.name(system.group.ncolours): point.get(s, mpmath.mpf(0)) for t, s in zip(system.types, system.symbols)}
-    others = {k: v for k, v in vals.items() if not k.startswith(("A_", "B_")) and v != 0}
-    d = int(system.d)
-    aD, aO = vals.get("A_diag", 0), vals.get("A_off", 0)
-    bD, bO = vals.get("B_diag", 0), vals.get("B_off", 0)
+    from mesacheck.symbolic.symmetry import entry_type
+
+    g, d = system.group, int(system.d)
+    vals = {t: point.get(s, mpmath.mpf(0)) for t, s in zip(system.types, system.symbols)}
     with mpmath.workdps(st.WORK_DPS):
-        r, s = aO / aD, bO / bD
-        dist = mpmath.sqrt(1 - 1 / ((1 + (d - 1) * r**2) * (1 + (d - 1) * s**2)))
-        eta = (aD * bD)
-        out = {
-            "form": "yhat_t = B Ghat_t A x_t with Ghat_t = sum_{i<t} x_{i+1} x_i^H / (t-1): one step of "
-                    "preconditioned gradient descent on the in-context least squares from W_0 = 0, "
-                    "W_1 = B [sum_i x_{i+1} x_i^H] A / (t-1) (left output map B, right preconditioner A)",
-            "A": f"{mpmath.nstr(aD, 15)} I + ({mpmath.nstr(aO, 15)}) (J - I)",
-            "B": f"{mpmath.nstr(bD, 15)} I + ({mpmath.nstr(bO, 15)}) (J - I)",
-            "A_eigenvalues": f"{mpmath.nstr(aD + (d - 1) * aO, 15)} on the all-ones vector, "
-                             f"{mpmath.nstr(aD - aO, 15)} on its orthogonal complement",
-            "B_eigenvalues": f"{mpmath.nstr(bD + (d - 1) * bO, 15)} on the all-ones vector, "
-                             f"{mpmath.nstr(bD - bO, 15)} on its orthogonal complement",
-            "r = A_off / A_diag": r, "s = B_off / B_diag": s, "eta_vanilla = tr A tr B / d^2": eta,
-            "relative_distance_from_vanilla_gd": dist,
-        }
+        A = mpmath.matrix(d, d)
+        B = mpmath.matrix(d, d)
+        for i in range(d):
+            for j in range(d):
+                A[i, j] = vals.get(entry_type(g, "K", d + i, j), 0)
+                B[i, j] = vals.get(entry_type(g, "P", i, j), 0)
+        trA = sum(A[i, i] for i in range(d))
+        trB = sum(B[i, i] for i in range(d))
+        nA, nB = mpmath.mnorm(A, "f"), mpmath.mnorm(B, "f")
+        dist = mpmath.sqrt(max(1 - (trA * trB) ** 2 / (d**2 * nA**2 * nB**2), 0))
+        eta = trA * trB / d**2
+    others = {t.name(g.ncolours): mpmath.nstr(v, 12) for t, v in vals.items() if t.block not in ("A", "B") and v != 0}
+    out = {"form": "yhat_t = B Ghat_t A x_t with Ghat_t = sum_{i<t} x_{i+1} x_i^H / (t-1): one step of "
+                   "preconditioned gradient descent on the in-context least squares from W_0 = 0, "
+                   "W_1 = B [sum_i x_{i+1} x_i^H] A / (t-1) (left output map B, right preconditioner A)",
+           "A": _matrix_text(A, g), "B": _matrix_text(B, g),
+           "eta_vanilla = tr A tr B / d^2": eta, "relative_distance_from_vanilla_gd": dist}
+    if g.ncolours == 1:
+        for name, M in (("A", A), ("B", B)):
+            a, b = M[0, 0], (M[0, 1] if d > 1 else mpmath.mpf(0))
+            out[f"{name}_eigenvalues"] = (f"{mpmath.nstr(a + (d - 1) * b, 15)} on the all-ones vector, "
+                                         f"{mpmath.nstr(a - b, 15)} on its orthogonal complement")
+            out[f"{name}_off / {name}_diag"] = b / a if a != 0 else mpmath.mpf(0)
     if others:
-        out["other_nonzero_blocks"] = {k: mpmath.nstr(v, 12) for k, v in others.items()}
+        out["other_nonzero_blocks"] = others
         out["form"] += " (plus the listed blocks: the predictor is then not of this form)"
     return out
+
+
+def _matrix_text(M, g):
+    d = M.rows
+    if g.ncolours == 1 and d > 1:
+        return f"{mpmath.nstr(M[0, 0], 15)} I + ({mpmath.nstr(M[0, 1], 15)}) (J - I)"
+    if all(M[i, j] == 0 for i in range(d) for j in range(d) if i != j):
+        return "diag(" + ", ".join(mpmath.nstr(M[i, i], 15) for i in range(d)) + ")"
+    return "[" + "; ".join(", ".join(mpmath.nstr(M[i, j], 10) for j in range(d)) for i in range(d)) + "]"
 
 
 def leading_root_in(el, var):
