@@ -163,6 +163,10 @@ def _analysis_lines(a, best):
     for name in p["nonzero_blocks"]:
         f = p["fits"][name]
         out.append(f"  {name} ~ {f['alpha']:.10g} I + ({f['beta']:.10g}) (J - I)   residual {f['residual']:.2g}")
+    if "column_signs" in p:
+        out.append(f"  columns of A and B carry signs {p['column_signs']}; with them removed (A S, B S):")
+        for name, f in p["fits_after_column_signs"].items():
+            out.append(f"    {name} S ~ {f['alpha']:.10g} I + ({f['beta']:.10g}) (J - I)   residual {f['residual']:.2g}")
     out.append(f"predictor: {p['form']}")
     out.append(f"distance from vanilla one-step GD (eta = tr A tr B / d^2 = {p['eta_vanilla']:.10g}): "
                f"{p['relative_distance_from_vanilla_gd']:.6g} (relative Frobenius, B (x) A vs eta I)")
@@ -199,8 +203,10 @@ def _figures(res, args):
                                            best_loss=res.extra.get("best_on_set_loss")))
         params = res.limit_params
     if args.heatmap and params is not None:
-        written.append(plot_learned_blocks(args.heatmap, params.kq, params.pv,
-                                           f"learned blocks: {res.kind if not args.gd else 'population GD'}, {title}"))
+        start = (f"dense Gaussian start (std {args.dense_init:g}, seed {args.seed})" if args.dense_init is not None
+                 else f"start A = {args.init[0]:g} I, B = {args.init[1]:g} I")
+        what = f"population GD ({res.system}), {int(res.epochs[-1])} epochs" if args.gd else f"limit of the {res.kind} flow"
+        written.append(plot_learned_blocks(args.heatmap, params.kq, params.pv, f"{what}, {title}, {start}"))
     return written
 
 

@@ -72,6 +72,14 @@ def predictor(params):
     out = {"nonzero_blocks": nonzero, "block_norms": norms, "eta_vanilla": eta,
            "relative_distance_from_vanilla_gd": dist,
            "fits": {k: dict(zip(("alpha", "beta", "residual"), fit_identity_ones(v))) for k, v in blk.items()}}
+    signs = np.sign(np.diag(A))
+    if np.any(signs < 0) and np.any(signs > 0):
+        # a start off the set can end with some columns of A and B negated: report the fit of
+        # A S and B S, S = diag(signs), beside the raw one
+        S = np.diag(signs)
+        out["column_signs"] = signs.tolist()
+        out["fits_after_column_signs"] = {k: dict(zip(("alpha", "beta", "residual"), fit_identity_ones(M @ S)))
+                                          for k, M in (("A = W^KQ_21", A), ("B = W^PV_1", B))}
     if set(nonzero) <= {"A = W^KQ_21", "B = W^PV_1"}:
         out["form"] = ("yhat_t = B Ghat_t A x_t, Ghat_t = sum_{i<t} x_{i+1} x_i^H / (t-1): one step of "
                        "preconditioned GD on the in-context least squares from W_0 = 0 (update "
