@@ -166,3 +166,14 @@ def test_gaussian_symmetric_limit_is_the_reduced_u_star():
 def test_diagonal_system_needs_sign_symmetry():
     with pytest.raises(ReductionError):
         reduced_numeric(parse_dist("full-one:c=1"), 3, 10, kind="diagonal")
+
+
+def test_numeric_fallback_is_certified_and_matches_the_reduced_flow():
+    """gaussian:sigmas=1,2,3: three W^PV coordinates, no exact elimination: the Gauss-Newton point is
+    certified (< 1e-25) and equals the integrated reduced flow's limit (tolerance of that flow)."""
+    der = derive_symmetric(parse_dist("gaussian:sigmas=1,2,3"), 3, 20, growth=False)
+    assert der.get("certified") is True
+    assert "numeric" in der.get("stationary_orbits")["orbit 1"]
+    res = symmetric_flow("gaussian:sigmas=1,2,3", 3, 20, (0.5, 1.5))
+    flow = dict(zip(res.extra["coordinates"], res.extra["theta"]))
+    assert all(abs(float(v) - flow[k]) < 1e-6 for k, v in der.get("limit").items())

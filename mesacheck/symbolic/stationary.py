@@ -140,11 +140,6 @@ def real_roots(p):
     return sympy.Poly(p.as_expr(), p.gens[0], domain="QQ").real_roots()
 
 
-def kappa(values, types, mults):
-    """sum over W^KQ types of m theta^2 minus the same over W^PV types."""
-    return sum((m * v**2 * (1 if t.mat == "K" else -1) for t, m, v in zip(types, mults, values)), 0)
-
-
 def scale_for_kappa(xv, yv, mx, my, kappa0):
     """c > 0 with sum mx (x/c)^2 - sum my (c y)^2 = kappa0 (mpmath): c^2 solves a quadratic."""
     X = sum(m * v**2 for m, v in zip(mx, xv))
@@ -171,20 +166,31 @@ def certificate(system, point):
     return worst, rounded
 
 
-def newton(grad_exprs, symbols, start, extra=None, iterations=60):
-    """Newton's method in mpmath for grad = 0 (plus optional extra equations), least-squares steps
-    (the rescaling makes the Jacobian of grad alone singular). Returns the point as a dict."""
-    eqs = list(grad_exprs) + list(extra or [])
-    J = sympy.Matrix(eqs).jacobian(symbols)
-    f = sympy.lambdify(symbols, eqs, modules="mpmath")
-    jf = sympy.lambdify(symbols, J, modules="mpmath")
+def newton(system, start, kappa0, iterations=80):
+    """Gauss-Newton in mpmath (WORK_DPS digits) for {(1/m_k) dL/dtheta_k = 0 for all k,
+    kappa(theta) = kappa0} on a concrete ReducedSystem, from ``start`` (symbol -> number). The
+    system is consistent and the kappa equation removes the rescaling direction, so the normal
+    equations are regular at a nondegenerate orbit. Returns the point (symbol -> mpf)."""
+    from mesacheck.symbolic.reduced_system import mp_eval
+
+    R, gens = system.R, system.gens
+    grads = system.grad_polys()
+    sign = [1 if t.mat == "K" else -1 for t in system.types]
     with mpmath.workdps(WORK_DPS):
-        x = mpmath.matrix([mpmath.mpf(v) for v in start])
+        mults = [mpmath.mpf(str(sympy.N(m, WORK_DPS))) for m in system.mults]
+        eqs = list(grads)
+        jac = [[g.diff(v) for v in gens] for g in grads]
+        x = [mpmath.mpf(start.get(s, 0)) for s in system.symbols]
+        n = len(x)
         for _ in range(iterations):
-            F = mpmath.matrix(f(*x))
-            Jm = mpmath.matrix(jf(*x))
-            step = mpmath.lu_solve(Jm.T * Jm, Jm.T * F)
-            x = x - step
-            if mpmath.norm(step) < mpmath.mpf(10) ** (-WORK_DPS + 10):
+            pt = dict(zip(gens, x))
+            F = [mp_eval(e, R.gens, pt) / m for e, m in zip(eqs, mults)]
+            F.append(sum(sg * m * v**2 for sg, m, v in zip(sign, mults, x)) - kappa0)
+            J = [[mp_eval(jac[i][j], R.gens, pt) / mults[i] for j in range(n)] for i in range(n)]
+            J.append([2 * sg * m * v for sg, m, v in zip(sign, mults, x)])
+            Jm, Fm = mpmath.matrix(J), mpmath.matrix(F)
+            step = mpmath.lu_solve(Jm.T * Jm, Jm.T * Fm)
+            x = [v - step[k] for k, v in enumerate(x)]
+            if mpmath.norm(step) < mpmath.mpf(10) ** (-WORK_DPS + 15):
                 break
-        return {s: x[k] for k, s in enumerate(symbols)}
+        return dict(zip(system.symbols, x))

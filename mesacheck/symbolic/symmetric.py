@@ -89,17 +89,20 @@ def derive_symmetric(dist, d, T, masked=False, init=(0.5, 1.5), growth=True):
 def _stationary(der, conc, full_conc, d, init):
     """Stationary orbits at concrete (d, T), the limit from ``init`` with its certificate."""
     found = sa.orbits(conc)
-    if not found:
-        der.notes.append("No exact elimination applies to this invariant set (more than two W^PV or W^KQ "
-                         "coordinates): stationary points not derived.")
-        return
-    xs, mx, ys, my = sa.split_xy(conc)
     a0, b0 = init
     kappa0 = d * (a0**2 - b0**2)
+    if not found:
+        start = {s: (a0 if t.mat == "K" else b0) for t, s in zip(conc.types, conc.symbols) if t.same}
+        pt = sa.numeric_orbit(conc, start, kappa0)
+        found = [{"point": pt, "how": "numeric: the entrywise flow from the start (mpmath Euler), polished by "
+                  "Gauss-Newton at the start's kappa (no exact elimination for this many coordinates)"}]
     rows, best = {}, None
     for k, o in enumerate(found):
-        gauge = sa.mp_point(o["gauge"], conc.symbols)
-        pt = sa.scaled_point(conc, gauge, kappa0, sign=1 if b0 >= 0 else -1)
+        if "point" in o:
+            pt = o["point"]
+        else:
+            gauge = sa.mp_point(o["gauge"], conc.symbols)
+            pt = sa.scaled_point(conc, gauge, kappa0, sign=1 if b0 >= 0 else -1)
         eig = sa.jacobian_eigenvalues(conc, pt)
         verdict = sa.stability(eig)
         loss = conc.mp_loss(pt)

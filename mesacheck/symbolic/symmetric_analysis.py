@@ -161,3 +161,34 @@ def leading_root_in(el, var):
     lead = sympy.factor(-deg_lc(coeffs[0])[1] / deg_lc(coeffs[1])[1]) / var**g
     return lead, (f"dominant balance c_0 + c_1 s = 0: deg c_0 = {deg[0]}, deg c_1 = {deg[1]}, and "
                   f"c_k s^k = O(var^(deg c_k - {g} k)) is of lower order for k >= 2")
+
+
+def numeric_orbit(system, start, kappa0, max_steps=20000, tol=1e-4):
+    """When no exact elimination applies: follow the entrywise flow from ``start`` (symbol ->
+    number) by explicit Euler steps in mpmath (step halved whenever the loss rises, grown
+    otherwise) until the field is below ``tol`` relative to its start, then polish with
+    Gauss-Newton (:func:`mesacheck.symbolic.stationary.newton`) at the flow's kappa_0. The result
+    is only reported with the certificate of :func:`mesacheck.symbolic.stationary.certificate`."""
+    with mpmath.workdps(25):
+        x = {s: mpmath.mpf(start.get(s, 0)) for s in system.symbols}
+        mults = [mpmath.mpf(str(sympy.N(m, 25))) for m in system.mults]
+        H = system.mp_hessian(x)
+        n = len(mults)
+        bound = max(sum(abs(H[i, j]) for j in range(n)) / mults[i] for i in range(n))
+        h = 1 / bound
+        loss = system.mp_loss(x)
+        g0 = None
+        for _ in range(max_steps):
+            g = system.mp_gradient(x)
+            field = [-gi / m for gi, m in zip(g, mults)]
+            size = mpmath.sqrt(sum(f**2 for f in field))
+            g0 = g0 or size
+            if size <= tol * g0:
+                break
+            trial = {s: v + h * f for (s, v), f in zip(x.items(), field)}
+            new_loss = system.mp_loss(trial)
+            if new_loss > loss:
+                h /= 2
+                continue
+            x, loss, h = trial, new_loss, h * 1.1
+    return st.newton(system, x, kappa0)
