@@ -135,9 +135,16 @@ def test_full_flow_leaves_set_for_full_one_and_masked_flow_does_not():
     assert masked.ab_limit == pytest.approx(masked.u_star, rel=1e-6)
 
 
-def test_full_flow_size_limit():
-    with pytest.raises(InputError, match="empirical"):
-        flows.full_population_flow("gaussian:sigma=1", 4, 5, (0.1, 0.1))
+def test_full_flow_memory_budget():
+    """Above the budget the tensors are refused before any work, with the estimate in the message."""
+    from mesacheck.errors import BudgetError
+    from mesacheck.numeric.class_tensors import memory_estimate
+
+    assert memory_estimate(5) == 24 * 10**6
+    with pytest.raises(BudgetError, match=r"d=12 need about 4\.\d+ GiB"):
+        flows.population_tensors("gaussian:sigma=1", 12, 100)
+    with pytest.raises(BudgetError, match="budget"):
+        flows.population_tensors("gaussian:sigma=1", 4, 5, budget=10**6)
 
 
 def test_empirical_flow_reports_sampling_error():

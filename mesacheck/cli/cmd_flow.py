@@ -1,8 +1,12 @@
-"""``mesacheck flow``: integrate a gradient flow (reduced, exact full population, or empirical)."""
+"""``mesacheck flow``: integrate a gradient flow (reduced, symmetric, exact full population, or
+empirical), or run population gradient descent (``--gd``)."""
 import sys
 
-from mesacheck.cli.common import check_writable, int_at_least, pair_of_floats, positive_float
-from mesacheck.errors import InputError
+import numpy as np
+
+from mesacheck.cli.common import int_at_least, pair_of_floats, positive_float
+from mesacheck.errors import EXIT_NUMERIC, EXIT_OK, InputError
+from mesacheck.fileio import check_output_path
 from mesacheck.output.jsonout import dumps
 
 
@@ -10,60 +14,118 @@ def add_parser(subparsers):
     """Register the ``flow`` subcommand."""
     parser = subparsers.add_parser(
         "flow",
-        help="integrate the gradient flow: reduced (a, b), exact full population, or empirical",
+        help="integrate the gradient flow (reduced, symmetric, full, empirical) or run population GD",
         description="Integrate d theta/d tau = -grad L(theta) from the Assumption 3.1 start "
-        "A = a0 I, B = b0 I. Default: the reduced flow of (a, b) on the structured set (exact "
-        "coefficients, Radau). --full: every entry under the exact population gradient (d <= 3, "
-        "T <= 12). --empirical: every entry under the gradient of the empirical loss on M sampled "
-        "sequences. Without --tau the flow runs until converged (criterion printed). Negative values "
-        "need '=', e.g. --init=-0.5,1.",
+        "A = a0 I, B = b0 I (or a dense Gaussian start). Default: the reduced flow of (a, b) on the "
+        "structured set (exact coefficients, Radau). --symmetric: the entrywise flow on the law's "
+        "symmetry-fixed subspace (exact). --full: every entry under the exact population gradient "
+        "(tensors built by symmetry class; refused above a memory budget), with the learned blocks, "
+        "stationarity and the Hessian at the limit. --empirical: every entry under the gradient of "
+        "the empirical loss on M sampled sequences. --gd: population gradient descent with step --lr "
+        "for --epochs epochs (exit code 4 when it diverges). Without --tau a flow runs until "
+        "converged (criterion printed). Negative values need '=', e.g. --init=-0.5,1.",
     )
     parser.add_argument("--dist", required=True, metavar="SPEC", help="initial-token distribution spec")
     parser.add_argument("--d", type=int_at_least(1, 1000), default=5, help="token dimension (default 5)")
     parser.add_argument("--T", type=int_at_least(3, 10**6), default=100, help="sequence length (default 100)")
-    parser.add_argument("--init", type=pair_of_floats, default=(0.1, 0.1), metavar="A0,B0",
-                        help="start A = a0 I, B = b0 I (default 0.1,0.1)")
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument("--init", type=pair_of_floats, default=None, metavar="A0,B0",
+                       help="start A = a0 I, B = b0 I (default 0.1,0.1)")
+    start.add_argument("--dense-init", type=positive_float, metavar="STD",
+                       help="dense Gaussian start, every entry with standard deviation STD (seeded by --seed; "
+                       "with --full, --empirical or --gd --system full)")
     kind = parser.add_mutually_exclusive_group()
-    kind.add_argument("--full", action="store_true", help="exact full population flow (d <= 3, T <= 12)")
+    kind.add_argument("--full", action="store_true", help="exact full population flow (every entry)")
+    kind.add_argument("--symmetric", action="store_true", help="exact flow on the law's symmetry-fixed subspace")
     kind.add_argument("--empirical", action="store_true", help="flow of the empirical loss on M sequences")
+    kind.add_argument("--gd", action="store_true", help="population gradient descent (needs --lr and --epochs)")
     parser.add_argument("--masked", action="store_true",
-                        help="with --full/--empirical: keep the off-diagonal entries of A and B at zero")
+                        help="keep the off-diagonal entries of A and B at zero (with --full, --symmetric, "
+                        "--empirical, --gd)")
+    parser.add_argument("--lr", type=positive_float, help="--gd step size")
+    parser.add_argument("--epochs", type=int_at_least(1, 10**7), help="--gd number of steps")
+    parser.add_argument("--system", choices=["auto", "reduced", "diagonal", "symmetric", "full"], default="auto",
+                        help="--gd: which exact system computes the gradient (default auto: the smallest exact one)")
     parser.add_argument("--m", type=int_at_least(1, 10**6), default=2000, help="sequences for --empirical (default 2000)")
-    parser.add_argument("--seed", type=int_at_least(0), default=0, help="seed for --empirical (default 0)")
+    parser.add_argument("--seed", type=int_at_least(0), default=0, help="seed for --empirical and --dense-init (default 0)")
     parser.add_argument("--tau", type=positive_float, help="integrate exactly to this time instead of to convergence")
     parser.add_argument("--json", action="store_true", help="print the result (with trajectory) as JSON")
-    parser.add_argument("--plot", metavar="FILE.png", help="write ab(tau) and the distance from the set to FILE.png")
+    parser.add_argument("--plot", metavar="FILE.png", help="write ab, the distance from the set and the loss over time")
+    parser.add_argument("--heatmap", metavar="FILE.png", help="write the limit's W^KQ and W^PV as heatmaps")
     parser.set_defaults(func=run)
     return parser
 
 
 def _validate(args):
-    from mesacheck.numeric.flows import FULL_MAX_D, FULL_MAX_T
+    init = args.init if args.init is not None else (0.1, 0.1)
+    if max(abs(init[0]), abs(init[1])) > 1e6:
+        raise InputError(f"--init {init[0]:g},{init[1]:g} is too large: |a0|, |b0| must be <= 1e6")
+    if args.dense_init is not None and args.dense_init > 1e3:
+        raise InputError(f"--dense-init must be <= 1e3, got {args.dense_init:g}")
+    if args.masked and not (args.full or args.empirical or args.symmetric or args.gd):
+        raise InputError("--masked needs --full, --symmetric, --empirical or --gd (the reduced flow is on the set)")
+    if args.dense_init is not None and not (args.full or args.empirical or (args.gd and args.system in ("full", "auto"))):
+        raise InputError("--dense-init needs --full, --empirical or --gd (a dense start leaves every reduced set)")
+    if args.gd and (args.lr is None or args.epochs is None):
+        raise InputError("--gd needs --lr LR and --epochs N")
+    if not args.gd and (args.lr is not None or args.epochs is not None):
+        raise InputError("--lr and --epochs go with --gd")
+    if args.tau is not None and (args.tau > 1e6 or args.gd):
+        raise InputError("--tau must be <= 1e6 and does not apply to --gd")
+    if args.full or (args.gd and args.system == "full"):
+        from mesacheck.numeric.class_tensors import check_budget
 
-    if max(abs(args.init[0]), abs(args.init[1])) > 1e6:
-        raise InputError(f"--init {args.init[0]:g},{args.init[1]:g} is too large: |a0|, |b0| must be <= 1e6")
-    if args.full and (args.d > FULL_MAX_D or args.T > FULL_MAX_T):
-        raise InputError(f"--full needs d <= {FULL_MAX_D} and T <= {FULL_MAX_T} (got d={args.d}, T={args.T}): "
-                         "the exact coefficient tensors grow like (2d)^6; use --empirical --m M instead")
-    if args.masked and not (args.full or args.empirical):
-        raise InputError("--masked needs --full or --empirical (the reduced flow is already on the set)")
-    if args.tau is not None and args.tau > 1e6:
-        raise InputError(f"--tau must be <= 1e6, got {args.tau:g}")
-    if args.plot is not None:
-        check_writable(args.plot, "--plot")
+        check_budget(args.d)
+    for opt in ("plot", "heatmap"):
+        if getattr(args, opt) is not None:
+            setattr(args, opt, check_output_path(getattr(args, opt), f"--{opt}", (".png",)))
+    if args.heatmap is not None and not (args.full or args.symmetric or args.gd or args.empirical):
+        raise InputError("--heatmap needs --full, --symmetric, --empirical or --gd (matrices of a limit)")
+    args.init = init
+
+
+def _start(args):
+    if args.dense_init is None:
+        return args.init
+    from mesacheck.setting.params import Params
+
+    return Params.dense_gaussian(args.d, args.dense_init, np.random.default_rng(args.seed))
 
 
 def compute(args):
-    """Run the flow the arguments ask for; return the FlowResult."""
+    """Run what the arguments ask for; return a FlowResult or a PopulationGDResult."""
     from mesacheck.numeric import flows
 
+    start = _start(args)
+    if args.gd:
+        from mesacheck.numeric.population_gd import population_gd
+
+        return population_gd(args.dist, args.d, args.T, start, args.lr, args.epochs, masked=args.masked,
+                             system=args.system)
     if args.full:
-        return flows.full_population_flow(args.dist, args.d, args.T, args.init, masked=args.masked,
-                                          tau_max=args.tau)
+        res = flows.full_population_flow(args.dist, args.d, args.T, start, masked=args.masked, tau_max=args.tau)
+        _analyse(res, args)
+        return res
+    if args.symmetric:
+        from mesacheck.numeric.symmetric_flow import symmetric_flow
+
+        return symmetric_flow(args.dist, args.d, args.T, start, masked=args.masked, tau_max=args.tau)
     if args.empirical:
-        return flows.empirical_flow(args.dist, args.d, args.T, args.m, args.init, args.seed,
+        return flows.empirical_flow(args.dist, args.d, args.T, args.m, start, args.seed,
                                     masked=args.masked, tau_max=args.tau)
-    return flows.reduced_flow(args.dist, args.d, args.T, *args.init, tau_max=args.tau)
+    return flows.reduced_flow(args.dist, args.d, args.T, *start, tau_max=args.tau)
+
+
+def _analyse(res, args):
+    """Attach the limit analysis of a full flow (stationarity, Hessian, predictor, best on-set loss)."""
+    from mesacheck.numeric import flows
+    from mesacheck.numeric.limit_analysis import analyse_limit, best_on_set_loss
+
+    tl, _ = flows.population_tensors(args.dist, args.d, args.T)
+    a = analyse_limit(tl, res.limit_params, masked=args.masked)
+    a["hessian"]["eigenvalues"] = np.asarray(a["hessian"]["eigenvalues"]).tolist()
+    res.extra["analysis"] = a
+    res.extra["best_on_set_loss"] = best_on_set_loss(args.dist, args.d, args.T)
 
 
 def format_text(res):
@@ -78,27 +140,91 @@ def format_text(res):
         f"conserved quantity drift max|kappa(tau) - kappa(0)|: {res.kappa_drift:.3g}",
         f"loss at the end: {res.loss[-1]:.12g}   ||field|| at the end: {res.grad_norm:.3g}",
     ]
-    for key in ("m", "ab_sampling_se", "tensor_build_seconds", "on_stable_manifold"):
+    for key in ("m", "ab_sampling_se", "tensor_build_seconds", "on_stable_manifold", "coordinates"):
         if key in res.extra:
             lines.append(f"{key}: {res.extra[key]}")
+    if "analysis" in res.extra:
+        lines += _analysis_lines(res.extra["analysis"], res.extra["best_on_set_loss"])
     lines.append(f"time: {res.seconds:.3g} s")
     return "\n".join(lines)
 
 
+def _analysis_lines(a, best):
+    h, p = a["hessian"], a["predictor"]
+    out = [f"loss at the limit {a['loss']:.12g} vs best on A = aI, B = bI: {best:.12g} "
+           f"(difference {a['loss'] - best:.6g})",
+           f"stationarity: ||grad L|| = {a['grad_norm']:.3g} (allowed entries), {a['grad_norm_full']:.3g} (all entries)",
+           f"Hessian ({h['n']} coordinates): eigenvalues in [{h['eig_min']:.4g}, {h['eig_max']:.4g}], "
+           f"{h['zero_modes']} zero mode(s) ({h['zero_tolerance']}), rescaling W^KQ -> c W^KQ, W^PV -> W^PV/c "
+           f"in the null space: {h['rescaling_in_null_space']}, inert entries {h['inert_entries']}, "
+           f"smallest nonzero |eigenvalue| {h['smallest_nonzero']:.4g}",
+           f"verdict: {h['verdict']}",
+           f"nonzero blocks: {', '.join(p['nonzero_blocks'])}"]
+    for name in p["nonzero_blocks"]:
+        f = p["fits"][name]
+        out.append(f"  {name} ~ {f['alpha']:.10g} I + ({f['beta']:.10g}) (J - I)   residual {f['residual']:.2g}")
+    if "column_signs" in p:
+        out.append(f"  columns of A and B carry signs {p['column_signs']}; with them removed (A S, B S):")
+        for name, f in p["fits_after_column_signs"].items():
+            out.append(f"    {name} S ~ {f['alpha']:.10g} I + ({f['beta']:.10g}) (J - I)   residual {f['residual']:.2g}")
+    out.append(f"predictor: {p['form']}")
+    out.append(f"distance from vanilla one-step GD (eta = tr A tr B / d^2 = {p['eta_vanilla']:.10g}): "
+               f"{p['relative_distance_from_vanilla_gd']:.6g} (relative Frobenius, B (x) A vs eta I)")
+    return out
+
+
+def format_gd(res):
+    lines = [f"population GD ({res.system} system)  {res.dist}  d={res.d} T={res.T}  lr={res.lr:g}  "
+             f"epochs={int(res.epochs[-1])}{'  masked' if res.masked else ''}",
+             f"verdict: {res.verdict}",
+             f"ab: {res.ab[0]:.10g} -> {res.ab[-1]:.10g}   loss: {res.loss[0]:.10g} -> {res.loss[-1]:.10g}   "
+             f"distance from the set: {res.offdiag[-1]:.4g}"]
+    for k, v in res.extra.items():
+        lines.append(f"{k}: {v}")
+    lines.append(f"time: {res.seconds:.3g} s")
+    return "\n".join(lines)
+
+
+def _figures(res, args):
+    from mesacheck.output.flow_plots import plot_learned_blocks, plot_trajectory
+
+    title = f"{res.dist}, d={res.d}, T={res.T}"
+    written = []
+    if args.gd:
+        if args.plot:
+            written.append(plot_trajectory(args.plot, res.epochs, res.ab, res.offdiag, res.loss,
+                                           f"population GD ({res.system}), {title}, lr={res.lr:g}", xlabel="epoch",
+                                           u_star=res.extra.get("u_star"), logx=False))
+        params = res.params
+    else:
+        if args.plot:
+            written.append(plot_trajectory(args.plot, res.times, res.ab, res.offdiag, res.loss,
+                                           f"{res.kind} flow, {title}", u_star=res.u_star,
+                                           best_loss=res.extra.get("best_on_set_loss")))
+        params = res.limit_params
+    if args.heatmap and params is not None:
+        start = (f"dense Gaussian start (std {args.dense_init:g}, seed {args.seed})" if args.dense_init is not None
+                 else f"start A = {args.init[0]:g} I, B = {args.init[1]:g} I")
+        what = f"population GD ({res.system}), {int(res.epochs[-1])} epochs" if args.gd else f"limit of the {res.kind} flow"
+        written.append(plot_learned_blocks(args.heatmap, params.kq, params.pv, f"{what}, {title}, {start}"))
+    return written
+
+
 def run(args):
-    """Integrate, print text or JSON, optionally plot; exit code 0 (also when not converged)."""
+    """Integrate or iterate, print text or JSON, optionally plot. Exit 0, or 4 when GD diverges."""
     _validate(args)
     res = compute(args)
-    if args.plot is not None:
-        from mesacheck.output.plots import plot_flow
-
-        plot_flow(args.plot, res)
+    written = _figures(res, args)
+    seed = args.seed if (args.empirical or args.dense_init is not None) else None
     if args.json:
-        tol = {"criterion": res.criterion, "method": res.method}
-        sys.stdout.write(dumps(res.to_json_dict(), argv=getattr(args, "argv", None),
-                               seed=args.seed if args.empirical else None, tolerances=tol) + "\n")
+        tol = {"criterion": getattr(res, "criterion", None) or "see verdict", "method": getattr(res, "method", "")}
+        if "analysis" in getattr(res, "extra", {}):
+            from mesacheck.numeric.class_tensors import RTOL_GENERAL
+            tol.update(hessian_zero_modes=res.extra["analysis"]["hessian"]["zero_tolerance"],
+                       tensor_entries=f"relative <= {RTOL_GENERAL:.3g}")
+        sys.stdout.write(dumps(res.to_json_dict(), argv=getattr(args, "argv", None), seed=seed, tolerances=tol) + "\n")
     else:
-        print(format_text(res))
-        if args.plot is not None:
-            print(f"wrote {args.plot}")
-    return 0
+        print(format_gd(res) if args.gd else format_text(res))
+        for path in written:
+            print(f"wrote {path}")
+    return EXIT_NUMERIC if (args.gd and res.status == "diverged") else EXIT_OK

@@ -10,16 +10,21 @@ Nothing else in mesacheck calls ``lambdify`` or ``float()`` on SymPy objects. Th
   default value);
 * :func:`tensor_loss` - the exact population loss coefficients of
   :class:`mesacheck.symbolic.population.PopulationLoss` as dense numpy tensors, with a fast
-  loss / gradient for real parameters.
+  loss / gradient for real parameters;
+* :func:`exact_to_complex`, :func:`exact_product_to_complex` - exact class values (Fractions,
+  SymPy Rationals) to floats, correctly rounded, for :mod:`mesacheck.numeric.class_tensors`.
 
 Precision: every exact number is evaluated with ``evalf(EVALF_DIGITS)`` (30 significant digits)
 and then rounded once to the nearest IEEE double, so the converted value is within one unit in the
 last place (relative 1.1e-16) of the exact value.
 """
+from fractions import Fraction
+
 import numpy as np
 import sympy
 
 from mesacheck.errors import InputError, MesacheckError
+from mesacheck.numeric.tensor_loss import TensorLoss  # noqa: F401 - re-exported
 
 #: digits used by evalf before rounding to float64 (more than enough for a correctly rounded double).
 EVALF_DIGITS = 30
@@ -75,6 +80,38 @@ def to_complex(expr, what="value"):
         raise UndeclaredSymbolError(f"{what} has free symbols {_free_symbol_names(e.free_symbols)}")
     re_v, im_v = e.evalf(EVALF_DIGITS).as_real_imag()
     return complex(float(re_v), float(im_v))
+
+
+def exact_to_complex(value, what="value"):
+    """An exact scalar (int, Fraction, SymPy number) as a Python complex.
+
+    Rationals (ints, Fractions, SymPy Rationals, and complex numbers with rational parts) are
+    rounded once, correctly, by exact integer division (so H_9998 with its ~4300-digit
+    denominator costs microseconds); any other SymPy number goes through :func:`to_complex`
+    (evalf(30), then rounded). Free symbols raise UndeclaredSymbolError.
+    """
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return complex(float(Fraction(value)), 0.0)
+    e = _sympify(value, what)
+    if e.is_Rational:
+        return complex(float(Fraction(int(e.p), int(e.q))), 0.0)
+    re_v, im_v = e.as_real_imag()
+    if re_v.is_Rational and im_v.is_Rational:
+        return complex(float(Fraction(int(re_v.p), int(re_v.q))), float(Fraction(int(im_v.p), int(im_v.q))))
+    return to_complex(e, what)
+
+
+def exact_product_to_complex(weight, moment, what="coefficient"):
+    """weight * moment (a Fraction times an exact SymPy number) as a complex, rounded once when
+    both are rational (exact product first)."""
+    m = _sympify(moment, what)
+    if m.is_Rational:
+        return complex(float(Fraction(weight) * Fraction(int(m.p), int(m.q))), 0.0)
+    re_v, im_v = m.as_real_imag()
+    if re_v.is_Rational and im_v.is_Rational:
+        w = Fraction(weight)
+        return complex(float(w * Fraction(int(re_v.p), int(re_v.q))), float(w * Fraction(int(im_v.p), int(im_v.q))))
+    return to_complex(sympy.Rational(weight.numerator, weight.denominator) * m, what)
 
 
 def check_free_symbols(exprs, declared, what="expression"):
@@ -181,81 +218,19 @@ def reduced_rhs(Q, R, d):
     return ReducedRHS(field, jac, Qf, Rf, df, u_star)
 
 
-class TensorLoss:
-    """The exact population loss for real parameters, as dense float tensors.
-
-    ``quad``: complex (n,)*6 array QUAD[a',b',c',a,b,c] (n = 2d); ``lin``: complex (d, n, n, n);
-    ``const``: float. For real P (d x n) and K (n x n)
-
-        L = 1/2 sum_r P_r G P_r^T - Re sum P_ra K_bc LIN[r,a,b,c] + CONST,
-        G[a',a] = sum K_b'c' K_bc Re QUAD[a',b',c',a,b,c]
-
-    (the imaginary part of the Hermitian QUAD cancels for real parameters).
-    """
-
-    def __init__(self, quad, lin, const, d):
-        self.d = d
-        self.n = 2 * d
-        self.quad = quad
-        self.lin = lin
-        self.const = float(const)
-        n = self.n
-        self._Q4 = np.ascontiguousarray(quad.real.reshape(n, n * n, n, n * n))
-        self._L3 = np.ascontiguousarray(lin.real.reshape(d, n, n * n))
-        self.size = n * n + d * n
-
-    def _G(self, k):
-        return np.einsum("xiyj,i,j->xy", self._Q4, k, k, optimize=True)
-
-    def loss(self, P, K):
-        """L(P, K) for real numpy P (d x 2d) and K (2d x 2d)."""
-        P, K = np.asarray(P, float), np.asarray(K, float)
-        k = K.ravel()
-        G = self._G(k)
-        quad = 0.5 * np.einsum("ra,ab,rb->", P, G, P)
-        lin = np.einsum("ra,j,raj->", P, k, self._L3)
-        return float(quad - lin + self.const)
-
-    def grad(self, P, K):
-        """(dL/dP, dL/dK) as real numpy arrays of the shapes of P and K."""
-        P, K = np.asarray(P, float), np.asarray(K, float)
-        k = K.ravel()
-        G = self._G(k)
-        gP = P @ G - np.einsum("j,raj->ra", k, self._L3)
-        PtP = P.T @ P
-        gk = np.einsum("xy,xiyj,i->j", PtP, self._Q4, k, optimize=True)
-        gk -= np.einsum("ra,raj->j", P, self._L3)
-        return gP, gk.reshape(self.n, self.n)
-
-    # -- flattened, in Params.flatten order: kq row-major, then pv row-major -----------------
-    def split(self, vec):
-        """(P, K) from a flat vector in Params.flatten order (kq first, then pv)."""
-        n = self.n
-        vec = np.asarray(vec, float)
-        return vec[n * n:].reshape(self.d, n), vec[: n * n].reshape(n, n)
-
-    def loss_flat(self, vec):
-        P, K = self.split(vec)
-        return self.loss(P, K)
-
-    def grad_flat(self, vec):
-        """The gradient as a flat vector in Params.flatten order."""
-        P, K = self.split(vec)
-        gP, gK = self.grad(P, K)
-        return np.concatenate([gK.ravel(), gP.ravel()])
-
-
 def tensor_loss(quad, lin, const, d):
-    """Dense numeric tensors from the exact dicts of ``PopulationLoss.all_entries()``.
+    """Dense numeric tensors from the exact dicts of ``PopulationLoss.all_entries()`` (the
+    entry-by-entry engine; :mod:`mesacheck.numeric.class_tensors` builds the same tensors by class).
 
     Each exact coefficient is converted once (evalf(30), rounded to float64: relative error
-    <= 2^-53). Returns a :class:`TensorLoss`.
+    <= 2^-53); only real parts are kept (see :mod:`mesacheck.numeric.tensor_loss`). Returns a
+    :class:`~mesacheck.numeric.tensor_loss.TensorLoss`.
     """
     n = 2 * d
-    Q = np.zeros((n,) * 6, dtype=np.complex128)
+    Q = np.zeros((n,) * 6)
     for (primed, plain), v in quad.items():
-        Q[(*primed, *plain)] = to_complex(v, "QUAD coefficient")
-    L = np.zeros((d, n, n, n), dtype=np.complex128)
+        Q[(*primed, *plain)] = to_complex(v, "QUAD coefficient").real
+    L = np.zeros((d, n, n, n))
     for (r, plain), v in lin.items():
-        L[(r, *plain)] = to_complex(v, "LIN coefficient")
+        L[(r, *plain)] = to_complex(v, "LIN coefficient").real
     return TensorLoss(Q, L, to_float(const, "CONST"), d)

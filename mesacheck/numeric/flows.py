@@ -6,8 +6,9 @@ Four flows, each returning a :class:`FlowResult`:
   exact coefficients Q, R of :func:`mesacheck.symbolic.reduced.structured_coefficients`.
   Method: Radau (implicit, order 5) with the exact Jacobian, rtol 1e-10, atol 1e-14.
 * :func:`full_population_flow` - every entry of W^KQ and W^PV under the exact population
-  gradient (dense tensors of :func:`mesacheck.numeric.boundary.tensor_loss`; d <= 3, T <= 12).
-  Method: DOP853 (explicit, order 8), rtol 1e-10, atol 1e-13.
+  gradient (dense tensors built by symmetry class, :mod:`mesacheck.numeric.class_tensors`;
+  any d whose (2d)^6 tensors fit the memory budget).
+  Method: LSODA with the exact Hessian as Jacobian, rtol 1e-10, atol 1e-13.
 * masked flows (``masked=True``) - the same, with the vector field's off-diagonal A and B
   components set to zero and the start projected onto that set (the small-step limit of the
   reference program's zeroing after each step).
@@ -23,12 +24,14 @@ escape from a small start. Convergence criterion (stated in every result):
 parameter scale) and |ab(tau_end) - ab(tau_end/2)| <= abtol * |u*| (ab settled over the last
 doubling of tau).
 """
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 import math
 import time
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from threadpoolctl import threadpool_limits
 
 from mesacheck.errors import InputError
 from mesacheck.numeric import boundary
@@ -37,14 +40,25 @@ from mesacheck.setting.model import ProcessBatch, loss_and_grad, loss_only
 from mesacheck.setting.params import Params
 from mesacheck.setting.validate import check_int, check_positive
 
-#: size limits of the exact full population flow (tensor build time grows like (2d)^6 T^k).
-FULL_MAX_D, FULL_MAX_T = 3, 12
+#: tensors kept in the in-process cache (the oldest is dropped first).
+TENSOR_CACHE_SIZE = 4
 #: samples of the trajectory summaries per integration chunk.
 SAMPLES_PER_CHUNK = 40
 #: doublings of tau after the first chunk before giving up.
 MAX_DOUBLINGS = 40
 #: solver of the empirical flow (stiff late phase: slow off-set modes beside fast ones).
 EMPIRICAL_METHOD = "LSODA"
+#: solver of the exact full flow: LSODA (Adams while non-stiff, BDF with the exact Hessian once
+#: the slow off-set modes make the problem stiff).
+FULL_METHOD = "LSODA"
+
+
+@contextmanager
+def one_blas_thread():
+    """Run small dense linear algebra on one BLAS thread: the ODE solvers make thousands of small
+    calls, and on a shared 2-core machine BLAS threads oversubscribe (measured: 15x slower)."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @dataclass
@@ -120,7 +134,18 @@ def _dist(dist):
     return dist
 
 
-class _Scales:
+_SCALES_CACHE = {}
+
+
+def _Scales(dist, d, T):  # noqa: N802 - kept as the constructor name used throughout
+    """Cached :class:`_ScalesImpl` per (law, d, T): the exact structured coefficients are derived once."""
+    key = (dist.spec, d, T)
+    if key not in _SCALES_CACHE:
+        _SCALES_CACHE[key] = _ScalesImpl(dist, d, T)
+    return _SCALES_CACHE[key]
+
+
+class _ScalesImpl:
     """u* = R/Q (from the structured coefficients), tau_0 = d/R, field scale (R/d) sqrt|u*|."""
 
     def __init__(self, dist, d, T):
@@ -184,6 +209,8 @@ def _integrate(fun, y0, method, rtol, atol, jac, sc, u0, summarize, fnorm, tau_m
         t0, t1 = 0.0, sc.tau_first(u0)
         for k in range(MAX_DOUBLINGS + 1):
             grid = np.linspace(t0, t1, SAMPLES_PER_CHUNK + 1)[1:]
+            if k == 0:  # the escape from the start is fast: resolve it on a geometric grid too
+                grid = np.unique(np.concatenate([np.geomspace(t1 * 1e-4, t1, SAMPLES_PER_CHUNK), grid]))
             sol, ok = run(t0, t1, states[-1], grid)
             if not ok:
                 return times, states, "failed", sol.message or "non-finite state", False, float("nan")
@@ -305,29 +332,41 @@ def _param_summaries(d, is_complex, loss_fn):
 _TENSOR_CACHE = {}
 
 
-def population_tensors(dist, d, T):
-    """(TensorLoss, build seconds) for (spec, d, T), cached in-process (0 s when cached)."""
+def population_tensors(dist, d, T, budget=None):
+    """(TensorLoss, build seconds) for (spec, d, T), built by symmetry class
+    (:func:`mesacheck.numeric.class_tensors.build_tensors`) and cached in-process (0 s when
+    cached). Refuses with BudgetError when the memory estimate exceeds ``budget`` (default
+    :data:`mesacheck.numeric.class_tensors.MEMORY_BUDGET`)."""
+    from mesacheck.numeric.class_tensors import MEMORY_BUDGET, build_tensors
+
     dist = _dist(dist)
     d, T = check_int("d", d, 1), check_int("T", T, 3)
-    if d > FULL_MAX_D or T > FULL_MAX_T:
-        raise InputError(f"the exact full population flow is limited to d <= {FULL_MAX_D}, "
-                         f"T <= {FULL_MAX_T} (got d={d}, T={T}); use the empirical flow instead")
     key = (dist.spec, d, T)
     if key in _TENSOR_CACHE:
         return _TENSOR_CACHE[key], 0.0
+    tl, info = build_tensors(dist, d, T, MEMORY_BUDGET if budget is None else budget)
+    if len(_TENSOR_CACHE) >= TENSOR_CACHE_SIZE:
+        _TENSOR_CACHE.pop(next(iter(_TENSOR_CACHE)))
+    _TENSOR_CACHE[key] = tl
+    return tl, info["seconds"]
+
+
+def population_tensors_entrywise(dist, d, T):
+    """(TensorLoss, seconds) from the entry-by-entry engine ``PopulationLoss.all_entries`` (every
+    (2d)^6 coefficient a SymPy object; minutes at d = 4). Kept as the independent route that the
+    class-built tensors are tested and benchmarked against; not cached."""
     from mesacheck.symbolic.population import PopulationLoss
 
+    dist = _dist(dist)
     start = time.perf_counter()
     quad, lin, const = PopulationLoss(dist, d, T).all_entries()
-    tl = boundary.tensor_loss(quad, lin, const, d)
-    _TENSOR_CACHE[key] = tl
-    return tl, time.perf_counter() - start
+    return boundary.tensor_loss(quad, lin, const, d), time.perf_counter() - start
 
 
 # -- (ii)/(iii) exact full population flow, masked or not -------------------------------------------
 def full_population_flow(dist, d, T, params0, masked=False, tau_max=None, t_eval=None,
-                         gtol=1e-7, abtol=1e-7):
-    """Flow of every entry under the exact population gradient (real parameters, d <= 3, T <= 12).
+                         gtol=1e-7, abtol=1e-7, progress=None):
+    """Flow of every entry under the exact population gradient (real parameters).
 
     ``params0``: a Params or (a0, b0) (Assumption 3.1 start). ``masked``: zero the off-diagonal A
     and B components of the field and of the start.
@@ -347,15 +386,19 @@ def full_population_flow(dist, d, T, params0, masked=False, tau_max=None, t_eval
     def fun(t, y):
         return -mask * tl.grad_flat(y)
 
+    def jac(t, y):  # exact: minus the (masked) Hessian
+        return -mask[:, None] * tl.hessian_flat(y)
+
     summarize = _param_summaries(d, False, tl.loss_flat)
     fnorm = lambda y: float(np.linalg.norm(fun(0.0, y)))
-    times, states, status, msg, conv, gn = _integrate(
-        fun, p0.flatten(), "DOP853", 1e-10, 1e-13, None, sc, max(abs(p0.ab()), 0.0), summarize,
-        fnorm, tau_max, t_eval, gtol, abtol)
+    with one_blas_thread():
+        times, states, status, msg, conv, gn = _integrate(
+            fun, p0.flatten(), FULL_METHOD, 1e-10, 1e-13, jac, sc, max(abs(p0.ab()), 0.0), summarize,
+            fnorm, tau_max, t_eval, gtol, abtol, progress=progress)
     kind = "full-masked" if masked else "full"
-    return _result(kind, dist, d, T, "DOP853, rtol 1e-10, atol 1e-13", times, states, summarize,
-                   status, msg, conv, gn, sc, gtol, abtol, time.perf_counter() - start,
-                   to_params=lambda y: Params.unflatten(y, d),
+    return _result(kind, dist, d, T, f"{FULL_METHOD} (exact Hessian as Jacobian), rtol 1e-10, atol 1e-13",
+                   times, states, summarize, status, msg, conv, gn, sc, gtol, abtol,
+                   time.perf_counter() - start, to_params=lambda y: Params.unflatten(y, d),
                    extra={"tensor_build_seconds": build, "masked": masked})
 
 

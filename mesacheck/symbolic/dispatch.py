@@ -21,6 +21,8 @@ WHATS = {
                   "(real and complex parameters)",
     "recovery": "the recovery condition (C3), its verdicts, and the ratio E Re(yhat/x) (C4)",
     "diagonal": "the diagonal system A = diag(a_j), B = diag(b_j) for laws with unequal coordinates",
+    "symmetric": "the symmetry-reduced entrywise flow on the parameters fixed by the law's symmetry "
+                 "group (exact for every law): ODE, conserved quantity, stationary point, predictor",
 }
 #: the general moment equations are derived for d <= 4 (d = 4 decides every d for exchangeable laws)
 MAX_INVARIANCE_D = 4
@@ -141,5 +143,14 @@ def _diagonal(dist, d, T, masked):
     return derive_diagonal(dist, d, T, masked)
 
 
-_DERIVE = {"limit": _limit, "ode": _ode, "invariance": _invariance, "recovery": _recovery,
+def _symmetric(dist, d, T, masked):
+    from mesacheck.symbolic.symmetric import derive_symmetric
+
+    if not isinstance(d, int):
+        raise InputError("d: give a concrete d for `symmetric` (the reduced system itself is symbolic "
+                         "in d where the law allows)")
+    return derive_symmetric(dist, d, T, masked)
+
+
+_DERIVE = {"symmetric": _symmetric, "limit": _limit, "ode": _ode, "invariance": _invariance, "recovery": _recovery,
            "diagonal": _diagonal}
