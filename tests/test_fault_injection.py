@@ -253,6 +253,38 @@ def f_stationary_scaled(mp):
     patch_everywhere(mp, diagonal, "stationary_point", point)
 
 
+def f_metric_factor_dropped(mp):
+    """The symmetry-reduced flow without its metric factors 1/mult_k (the analogue of the 1/d)."""
+    from mesacheck.numeric.reduced_numeric import ReducedNumeric
+
+    mp.setattr(ReducedNumeric, "field", lambda self, t, theta: -self._grad(0.0, theta))
+    mp.setattr(ReducedNumeric, "jac", lambda self, t, theta: -self._hess(0.0, theta).reshape(self.n, self.n))
+
+
+def _wrap_symmetric(mp, edit):
+    from mesacheck.symbolic import symmetric
+
+    _wrap_derivation(mp, symmetric, "derive_symmetric", edit)
+
+
+def f_symmetric_limit_scaled(mp):
+    _wrap_symmetric(mp, lambda der: _set(der, "limit", lambda v: {k: x * (1 + 10 * EPS) for k, x in v.items()}))
+
+
+def f_vanilla_gradients_wrong(mp):
+    def edit(der):
+        def wrong(grads):
+            out = {}
+            for k, g in grads.items():
+                free = {s.name: s for s in g.free_symbols}
+                # a zero off the axes (A_diag B_diag = 1); the unevaluated 0*g keeps g's symbols (d, T)
+                out[k] = (sympy.Add(free["A_diag"] * free["B_diag"] - 1, sympy.Mul(0, g, evaluate=False),
+                                    evaluate=False) if "A_diag" in free and "B_diag" in free else g)
+            return out
+        _set(der, "vanilla_gradients", wrong)
+    _wrap_symmetric(mp, edit)
+
+
 FAULTS = {name[2:]: fn for name, fn in globals().items() if name.startswith("f_")}
 
 
@@ -282,13 +314,15 @@ def fault_for(check):
         "training": "model_gradient_flipped", "offdiag-gradient": "gradient_scaled",
         "no-vanilla": "gradient_offdiag_dropped", "full-flow": "tensor_offdiag_dropped",
         "masked-flow": "limit_scaled", "stationary-flow": "stationary_scaled",
-        "stationary-enumeration": "stationary_scaled",
+        "stationary-enumeration": "stationary_scaled", "paper-full-flow": "tensor_offdiag_dropped",
+        "paper-full-flow-masked": "constant_shifted", "paper-two-routes": "metric_factor_dropped",
+        "paper-two-routes-masked": "metric_factor_dropped", "paper-predictor": "symmetric_limit_scaled",
+        "paper-no-vanilla": "vanilla_gradients_wrong",
     }[kind]
 
 
 def _clear():
     clear_all()
-    flows._TENSOR_CACHE.clear()
 
 
 def _baseline(settings):

@@ -49,6 +49,10 @@ def run(settings):
     if masked is not None:
         _no_vanilla(rep, law, d, min(T, 6))
         _flows(rep, law, d, T, masked)
+    if not settings.quick and settings.dist is None:  # the paper's size: d = 5, T = 100
+        from mesacheck.checks import c6_paper_scale
+
+        c6_paper_scale.add_all(rep)
     return rep
 
 

@@ -42,7 +42,21 @@ def clear_all():
     """Empty every registered cache (and the lattice-count caches of the torus module)."""
     for store in _CACHES:
         store.clear()
+    import sys
+
     from mesacheck.symbolic import expectation, torus
 
     torus._count_cached.cache_clear()
     expectation._weight.cache_clear()
+    lattice = sys.modules.get("mesacheck.symbolic.lattice_classes")
+    if lattice is not None:
+        for fn in vars(lattice).values():
+            if hasattr(fn, "cache_clear"):
+                fn.cache_clear()
+    # numeric-layer caches (imported lazily here: the symbolic layer never imports them itself)
+    for name, attrs in (("mesacheck.numeric.flows", ("_SCALES_CACHE", "_TENSOR_CACHE")),
+                        ("mesacheck.numeric.symmetric_flow", ("_CACHE",)),
+                        ("mesacheck.numeric.reproduce", ("_THEORY_CACHE",))):
+        mod = sys.modules.get(name)
+        for attr in attrs if mod is not None else ():
+            getattr(mod, attr).clear()
