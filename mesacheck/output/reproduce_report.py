@@ -117,9 +117,10 @@ def _figures(p, folder):
     files = []
     exact = p["family"] != "full-one" or p["masked"]
     ab_lines = ([(f"u*(T={p['T']}) exact", th["ab_T"]), ("u* as T -> oo", th["ab_inf"])] if exact else
-                [(f"u*(T={p['T']}) on the structured set (not the unmasked limit)", th["ab_T"])])
+                [(f"limit of the exact full flow (T={p['T']})", th.get("ab_full_limit"))])
     flow_note = ("dashed: reduced population flow at tau = epoch*lr" if exact else
-                 "no flow drawn: the unmasked full-one flow leaves the structured set")
+                 "dashed: the exact full population flow (every entry) at tau = epoch*lr; it leaves "
+                 "A = aI, B = bI")
     fn = f"{name}_ab.png"
     plots.plot_runs(os.path.join(folder, fn), p["runs"], "ab", "a*b = mean_j A_jj B_jj", title, ab_lines,
                     flow_key="flow_ab", band_key=band, popgd_key="popgd_ab",
@@ -140,11 +141,9 @@ def _figures(p, folder):
     files.append(fn)
     if p["family"] == "full-one":
         fn = f"{name}_weights.png"
-        mats = []
-        for r in p["runs"]:
-            fp = r["final_params"][0]
-            mats += [(f"final W^KQ, init {tuple(r['init'])}", fp["kq"]), (f"final W^PV, init {tuple(r['init'])}", fp["pv"])]
-        plots.plot_heatmaps(os.path.join(folder, fn), mats, title + ": final matrices (seed %d)" % p["seeds"][0])
+        pairs = [(f"start {tuple(r['init'])}", r["final_params"][0]["kq"], r["final_params"][0]["pv"])
+                 for r in p["runs"]]
+        plots.plot_heatmaps(os.path.join(folder, fn), pairs, title + ": final matrices (seed %d)" % p["seeds"][0])
         files.append(fn)
     return files
 
