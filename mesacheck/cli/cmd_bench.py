@@ -5,7 +5,8 @@ import tracemalloc
 
 import numpy as np
 
-from mesacheck.cli.common import int_at_least
+from mesacheck import resources
+from mesacheck.cli.common import add_memory_option, int_at_least
 from mesacheck.errors import InputError
 from mesacheck.output.jsonout import dumps
 
@@ -30,6 +31,7 @@ def add_parser(subparsers):
                         help="timings per engine; the minimum is reported (default 3)")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print the timings as JSON")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -125,6 +127,8 @@ def format_text(r):
 
 def run(args):
     """Run the benchmark and print text or JSON."""
+    resources.check_memory(resources.bench_peak_bytes(args.m, args.T, args.d), args.max_memory,
+                           f"bench (m={args.m}, T={args.T}, d={args.d})")
     result = benchmark(args.m, args.T, args.d, args.repeat, args.seed)
     if args.json:
         print(dumps(result, argv=args.argv, seed=args.seed, tolerances={"agreement_rel": AGREEMENT_TOL}))

@@ -1,7 +1,8 @@
 """`mesacheck derive WHAT --dist SPEC --d D --T T [--json] [--latex]`: exact derivations."""
 import sympy
 
-from mesacheck.cli.common import int_at_least
+from mesacheck import budget
+from mesacheck.cli.common import add_budget_option, int_at_least
 from mesacheck.errors import InputError
 from mesacheck.output.jsonout import dumps
 from mesacheck.setting.distributions import parse_dist
@@ -40,6 +41,7 @@ def add_parser(sub):
     p.add_argument("--T", type=parse_T, default=100, help="training length (integer >= 3, or 'oo')")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--latex", action="store_true", help="print a LaTeX fragment")
+    add_budget_option(p, "derive")
     p.set_defaults(func=run)
 
 
@@ -61,6 +63,8 @@ def run(args):
     if isinstance(d, int):
         dist.for_dim(d)
     T = args.T
+    seconds, basis = budget.derive_seconds(args.what, dist, d, T)
+    budget.refuse_if_over(seconds, args.budget, f"derive {args.what} --d {args.d} --T {T}", basis)
     der, extra = DERIVE[args.what](dist, d, T)
     if args.json:
         payload = {"derivation": der.to_json(), **extra}

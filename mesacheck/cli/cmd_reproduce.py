@@ -1,7 +1,8 @@
 """``mesacheck reproduce``: rerun one of the paper's simulations with the flow and theory beside it."""
 import sys
 
-from mesacheck.cli.common import int_at_least
+from mesacheck import fileio, resources
+from mesacheck.cli.common import add_memory_option, int_at_least
 from mesacheck.output.jsonout import dumps
 
 
@@ -17,9 +18,11 @@ def add_parser(subparsers):
     parser.add_argument("name", metavar="NAME", help="experiment name, or 'list'")
     parser.add_argument("--quick", action="store_true",
                         help="m = m_test = 1000, metrics every epochs/50 epochs, fewer epochs for full-one")
-    parser.add_argument("--out", metavar="DIR", help="directory for the PNGs and the JSON (created if absent)")
+    parser.add_argument("--out", metavar="DIR", help="directory for the PNGs and the JSON (created at the end "
+                        "if absent; on failure nothing is left behind)")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="simulator seed (default 0)")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -48,24 +51,21 @@ def format_text(p):
     return "\n".join(lines)
 
 
-def _prepare_out(out):
-    """Create ``out`` if needed and check it is a writable directory, before any computation."""
+def _run_into(out, name, args):
+    """Run the reproduction with its files staged beside ``out`` and published only on success
+    (fileio.output_directory); the JSON's file list names the published paths."""
     import os
-    import tempfile
 
-    from mesacheck.errors import InputError
+    from mesacheck.numeric.reproduce import TOLERANCES, run_experiment
 
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise InputError(f"--out {out} exists and is not a directory")
-    parent = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(parent):
-        raise InputError(f"--out {out}: parent directory {parent} does not exist")
-    try:
-        os.makedirs(out, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise InputError(f"--out {out} is not a writable directory: {exc.strerror or exc}") from None
+    argv = getattr(args, "argv", None)
+    with fileio.output_directory(out) as stage:
+        payload = run_experiment(name, quick=args.quick, out=stage, seed=args.seed, argv=argv)
+        payload["files"] = [os.path.join(out, os.path.basename(f)) for f in payload["files"]]
+        json_name = [f for f in payload["files"] if f.endswith(".json")][0]
+        fileio.write_text(os.path.join(stage, os.path.basename(json_name)),
+                          dumps(payload, argv=argv, seed=args.seed, tolerances=TOLERANCES) + "\n")
+    return payload
 
 
 def run(args):
@@ -81,11 +81,15 @@ def run(args):
         else:
             print(format_list())
         return 0
-    get_experiment(args.name)
-    if args.out is not None:
-        _prepare_out(args.out)
-    payload = run_experiment(args.name, quick=args.quick, out=args.out, seed=args.seed,
-                             argv=getattr(args, "argv", None))
+    exp = get_experiment(args.name)
+    out = None if args.out is None else fileio.check_output_dir(args.out, "--out")
+    resources.check_memory(resources.reproduce_peak_bytes(args.quick, exp.family == "full-one" and not exp.masked),
+                           args.max_memory, f"reproduce {exp.name}")
+    if out is not None:
+        payload = _run_into(out, args.name, args)
+    else:
+        payload = run_experiment(args.name, quick=args.quick, out=None, seed=args.seed,
+                                 argv=getattr(args, "argv", None))
     if args.json:
         sys.stdout.write(dumps(payload, argv=getattr(args, "argv", None), seed=args.seed,
                                tolerances=TOLERANCES) + "\n")

@@ -2,8 +2,10 @@
 import math
 import os
 
-from mesacheck.cli.common import bounded_positive_float, check_writable, int_at_least, pair_of_floats, positive_float
-from mesacheck.errors import InputError
+from mesacheck import fileio, resources
+from mesacheck.cli.common import (add_memory_option, bounded_positive_float, int_at_least, pair_of_floats,
+                                  positive_float)
+from mesacheck.errors import EXIT_NUMERIC, InputError
 from mesacheck.output.jsonout import dumps
 
 MAX_TABLE_ROWS = 21
@@ -17,7 +19,7 @@ def add_parser(subparsers):
         description="Sample m training and m-test test sequences x_t = W^(t-1) x_1 with x_1 ~ DIST, "
         "initialise W^KQ, W^PV, run EPOCHS steps of full-batch gradient descent with step LR and report "
         "a*b, the last-position ratio Re(yhat/x) and the test loss. Negative values need '=', "
-        "e.g. --init=-0.5,1.",
+        "e.g. --init=-0.5,1. Exit code 4 when the run diverges.",
     )
     parser.add_argument("--dist", required=True, metavar="SPEC",
                         help="initial-token distribution spec, e.g. gaussian:sigma=1 (see 'mesacheck dists')")
@@ -40,6 +42,7 @@ def add_parser(subparsers):
     parser.add_argument("--complex-params", action="store_true", help="complex W^KQ, W^PV")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--out", metavar="FILE.npz", help="also write the metrics and final matrices to FILE.npz")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -83,18 +86,22 @@ def format_text(result):
 
 
 def run(args):
-    """Run the simulation and print text or JSON; write --out if asked."""
+    """Run the simulation and print text or JSON; write --out if asked. Exit 4 when it diverged."""
     from mesacheck.numeric.simulator import DIVERGENCE_FACTOR, simulate
 
     if args.out is not None:
-        check_writable(args.out, "--out")
+        args.out = fileio.check_output_path(args.out, "--out", suffixes=(".npz",))
+    resources.check_memory(resources.simulate_peak_bytes(args.m, args.m_test, args.T, args.d, args.epochs,
+                                                         args.eval_every, args.complex_params),
+                           args.max_memory, f"simulate (m={args.m}, m_test={args.m_test}, T={args.T}, d={args.d})")
     result = simulate(
         args.dist, args.d, args.T, args.m, args.lr, args.epochs, init=args.init, dense_std=args.dense_init,
         masked=args.masked, seed=args.seed, eval_every=args.eval_every, m_test=args.m_test, progress=True,
         complex_params=args.complex_params,
     )
     if args.out is not None:
-        result.save_npz(args.out)
+        with fileio.atomic_path(args.out) as tmp:
+            result.save_npz(tmp)
     if args.json:
         print(dumps(result.to_json_dict(), argv=args.argv, seed=args.seed,
                     tolerances={"divergence_loss_factor": DIVERGENCE_FACTOR}))
@@ -102,4 +109,4 @@ def run(args):
         print(format_text(result))
         if args.out is not None:
             print(f"wrote {args.out}")
-    return 0
+    return EXIT_NUMERIC if result.status == "diverged" else 0

@@ -1,8 +1,12 @@
 """PNG figures (matplotlib, Agg backend): reproductions of the paper's figures and flow trajectories.
 
 Every function takes plain numbers (numpy arrays, floats), writes one PNG and returns its path;
-none computes theory values itself.
+none computes theory values itself. Files are written atomically (mesacheck.fileio): a failed or
+interrupted run never leaves a truncated figure; the format follows the suffix (.png, .pdf, .svg).
 """
+import io
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,13 +14,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mesacheck.errors import InputError  # noqa: E402
+from mesacheck.fileio import write_bytes  # noqa: E402
 
 COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
 
 
 def _save(fig, path):
+    fmt = os.path.splitext(path)[1].lower().lstrip(".") or "png"
     try:
-        fig.savefig(path, dpi=110, bbox_inches="tight")
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, dpi=110, bbox_inches="tight")
+        write_bytes(path, buf.getvalue())
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
     finally:
