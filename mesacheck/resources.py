@@ -251,13 +251,18 @@ def full_tensor_peak_bytes(d, T):
     return entries * (300 + _C16 + _F8) + 2 * (6 * d * d) ** 2 * _F8 + 2**20
 
 
-def reproduce_peak_bytes(quick, full_one=False):
-    """Peak bytes of ``mesacheck reproduce``: the simulator at the paper's sizes (d = 5, T = 100,
-    m = m_test = 10000, or 1000 with --quick), then (full-one) the empirical flow on the
-    training sample, and the figures (~64 MiB for matplotlib)."""
-    from mesacheck.numeric.reproduce import D, QUICK_M, T
+def reproduce_peak_bytes(name, quick):
+    """Peak bytes of ``mesacheck reproduce NAME``: the simulator at the experiment's sizes (d = 5,
+    T = 100, m = m_test = 10000, or 1000 with --quick; its epochs and metric interval), then for
+    unmasked full-one the empirical flow on the training sample, and the figures (matplotlib,
+    ~16 MiB)."""
+    from mesacheck.numeric.reproduce import D, QUICK_EVALS, QUICK_M, T, get_experiment
 
+    exp = get_experiment(name)
     m = QUICK_M if quick else 10000
-    sim = simulate_peak_bytes(m, m, T, D, epochs=1000, eval_every=1)
+    epochs = exp.quick_epochs if (quick and exp.quick_epochs) else exp.epochs
+    eval_every = max(1, epochs // QUICK_EVALS) if quick else 1
+    sim = simulate_peak_bytes(m, m, T, D, epochs, eval_every)
+    full_one = exp.family == "full-one" and not exp.masked
     flow = empirical_flow_peak_bytes(m, T, D, tau_given=True, sampling_error=False) if full_one else 0
-    return max(sim, flow) + 64 * 2**20
+    return max(sim, flow) + 16 * 2**20

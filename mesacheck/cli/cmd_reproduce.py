@@ -83,8 +83,8 @@ def run(args):
         return 0
     exp = get_experiment(args.name)
     out = None if args.out is None else fileio.check_output_dir(args.out, "--out")
-    resources.check_memory(resources.reproduce_peak_bytes(args.quick, exp.family == "full-one" and not exp.masked),
-                           args.max_memory, f"reproduce {exp.name}")
+    resources.check_memory(resources.reproduce_peak_bytes(exp.name, args.quick), args.max_memory,
+                           f"reproduce {exp.name}")
     if out is not None:
         payload = _run_into(out, args.name, args)
     else:
