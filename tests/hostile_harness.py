@@ -20,6 +20,7 @@ import hashlib
 import io
 import os
 import resource
+import shutil
 import signal
 import stat
 import subprocess
@@ -201,14 +202,33 @@ def _limits():  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+#: the console entry point, reporting its own peak RSS (VmHWM of this process image: ru_maxrss would
+#: include the forked pytest process's, which Linux carries across execve) into $HOSTILE_HWM.
+ENTRY = """
+import os, sys
+from mesacheck.cli.main import main
+try:
+    code = main()
+finally:
+    try:
+        with open("/proc/self/status") as fh:
+            kib = next(line for line in fh if line.startswith("VmHWM:")).split()[1]
+        with open(os.environ["HOSTILE_HWM"], "w") as out:
+            out.write(kib)
+    except (OSError, StopIteration, KeyError):
+        pass
+sys.exit(code)
+"""
+
+
 def run_subprocess(argv, sb, wall, env=None, command=None):
     """The real console entry point in a child process (argv straight to execve, no shell) with
-    RLIMIT_AS, TMPDIR = sb.tmp and a wall-time kill; returns its peak RSS (os.wait4)."""
+    RLIMIT_AS, TMPDIR = sb.tmp and a wall-time kill; returns its peak RSS (VmHWM, when reported)."""
     io_dir = tempfile.mkdtemp(prefix="hostile-io-")
     out_path, err_path = os.path.join(io_dir, "out"), os.path.join(io_dir, "err")
-    command = command or [sys.executable, "-c", "import sys; from mesacheck.cli.main import main; "
-                          "sys.exit(main())"]
-    environment = dict(os.environ, TMPDIR=sb.tmp, **(env or {}))
+    hwm_path = os.path.join(io_dir, "hwm")
+    command = command or [sys.executable, "-c", ENTRY]
+    environment = dict(os.environ, TMPDIR=sb.tmp, HOSTILE_HWM=hwm_path, **(env or {}))
     start = time.monotonic()
     with open(out_path, "wb") as out_fh, open(err_path, "wb") as err_fh:
         proc = subprocess.Popen(command + list(argv), cwd=sb.sandbox, env=environment, stdout=out_fh,
@@ -216,7 +236,7 @@ def run_subprocess(argv, sb, wall, env=None, command=None):
         killer = threading.Timer(wall, proc.kill)
         killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status = os.waitpid(proc.pid, 0)
         finally:
             killer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -226,7 +246,12 @@ def run_subprocess(argv, sb, wall, env=None, command=None):
     with open(err_path, errors="replace") as fh:
         err = fh.read()
     code = proc.returncode if seconds < wall else TookTooLong(f"killed after {wall} s")
-    return Outcome(code, out, err, seconds, usage.ru_maxrss * 1024)
+    peak = None
+    if os.path.exists(hwm_path):
+        with open(hwm_path) as fh:
+            peak = int(fh.read()) * 1024
+    shutil.rmtree(io_dir, ignore_errors=True)
+    return Outcome(code, out, err, seconds, peak)
 
 
 # -- the contract --------------------------------------------------------------------------------------
