@@ -35,7 +35,7 @@ from mesacheck.errors import EXIT_TIMEOUT, BudgetError
 #: largest accepted budget in seconds (setitimer overflows near 1e300; 1e6 s is 11.6 days).
 MAX_BUDGET_S = 1e6
 #: default whole-run budgets in seconds (stated in each command's --help).
-DEFAULT_BUDGET_S = {"derive": 300.0, "flow": 600.0, "verify": 900.0, "latex": 900.0}
+DEFAULT_BUDGET_S = {"derive": 300.0, "flow": 1800.0, "verify": 900.0, "latex": 900.0}
 
 
 class Timeout(BaseException):
