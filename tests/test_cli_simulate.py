@@ -73,7 +73,10 @@ def test_json_output_and_npz(capsys, tmp_path):
 
 
 def test_diverged_run_reports_status(capsys):
-    assert main(_replace(BASE, "--lr", "1000") + ["--json"]) == 0
+    from mesacheck.errors import EXIT_NUMERIC
+
+    assert EXIT_NUMERIC == 4  # documented in `mesacheck --help` and the README
+    assert main(_replace(BASE, "--lr", "1000") + ["--json"]) == EXIT_NUMERIC
     doc = json.loads(capsys.readouterr().out)
     assert doc["status"] == "diverged" and doc["diverged_epoch"] == 1
     assert "NaN" not in json.dumps(doc)

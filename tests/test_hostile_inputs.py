@@ -1,595 +1,416 @@
-"""Hostile and malformed command lines: every one must end with one line on stderr starting with
-"mesacheck: error:", exit code 2, no traceback, nothing executed, and nothing computed.
+"""Hostile inputs end to end (issue 12): every case runs the real command and is held to the contract.
 
-Every call runs in-process through ``mesacheck.cli.main.main`` (a few through a subprocess) with
-the heavy computations replaced by a tripwire: a bad input has to be rejected while the arguments
-are validated, before any sequence is sampled, any flow integrated or any claim checked. A call
-that trips the wire (or runs longer than CALL_BUDGET_S) is reported as "started computing".
+The harness (tests/hostile_harness.py) runs each case in a sandbox with a decoy directory and
+asserts the exit code, one line on stderr, no traceback, no file created, changed or removed
+outside the requested output (digests before and after), no canary, a wall-time bound and an
+address-space limit. Most cases run in-process through ``main(argv)``; SUBPROCESS_SAMPLE runs a
+sample through the real console entry point in a child process (marked slow).
 
-Subcommands whose module does not exist yet are skipped through a skipif mark keyed on the
-module's presence (``importlib.util.find_spec``), never by pytest.skip in a test body.
+Groups: TeX in file names; files and symlinks; causes of internal errors; memory; time;
+exit codes and contracts; heavy tails; parameter names that are internal symbol names; extreme
+scales; large sizes for every command. The malformed-value table is tests/test_hostile_grammar.py.
 """
-import contextlib
-import importlib
-import importlib.util
-import io
-import math
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import warnings
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+import sympy
 
+from hostile_harness import Case, Sandbox, run_case, run_inprocess, run_subprocess
+from mesacheck.cli import cmd_latex
 from mesacheck.cli import main as cli_main
 
-CANARY = "/tmp/PWNED"
-CALL_BUDGET_S = 5.0
-#: every distinct bad argv tried in this session (curated table and hypothesis examples).
-TRIED = set()
+SIM = ("simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--m", "20", "--m-test", "10",
+       "--lr", "0.01", "--epochs", "2")
+FLOW = ("flow", "--dist", "sparse:c=1", "--d", "2", "--T", "6")
+DERIVE = ("derive", "limit", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "10")
+HAVE_REPORT_TEX = (shutil.which("pdflatex") is not None
+                   and not cmd_latex.missing_packages(shutil.which("pdflatex")))
+
+CASES = []
 
 
-def module_present(name):
-    """Whether mesacheck.cli.cmd_<name> exists (a subcommand still being written does not)."""
-    return importlib.util.find_spec(f"mesacheck.cli.cmd_{name.replace('-', '_')}") is not None
+def add(group, case, marks=()):
+    CASES.append(pytest.param(case, id=f"{group}: " + _id(case.argv), marks=list(marks)))
 
 
-PRESENT = [name for name in cli_main.SUBCOMMANDS if module_present(name)]
-
-
-def needs(name):
-    """skipif mark keyed on the presence of the subcommand's module."""
-    return pytest.mark.skipif(not module_present(name), reason=f"mesacheck/cli/cmd_{name}.py does not exist yet")
-
-
-# --------------------------------------------------------------------------------------------------
-# Tripwires: the heavy entry points. Reaching one means validation let a bad input through.
-# --------------------------------------------------------------------------------------------------
-class StartedComputing(BaseException):
-    """Raised by a tripwire: the command started real work on a bad input."""
-
-
-class TookTooLong(BaseException):
-    """Raised by the alarm: a call ran longer than CALL_BUDGET_S."""
-
-
-def _tripwire(where):
-    def wire(*args, **kwargs):
-        raise StartedComputing(where)
-
-    return wire
-
-
-#: (module, attribute) pairs replaced by tripwires while a hostile argv runs.
-HEAVY = [
-    ("mesacheck.numeric.simulator", "ProcessBatch"),
-    ("mesacheck.numeric.simulator", "FusedBatch"),
-    ("mesacheck.numeric.reproduce", "run_experiment"),
-    ("mesacheck.numeric.simulator", "_train"),
-    ("mesacheck.setting.model", "ProcessBatch"),
-    ("mesacheck.numeric.flows", "solve_ivp"),
-    ("mesacheck.numeric.flows", "ProcessBatch"),
-    ("mesacheck.checks.runner", "run_claims"),
-    ("mesacheck.checks.runner", "run_claim"),
-    ("mesacheck.cli.cmd_verify", "run_claims"),
-    ("mesacheck.cli.cmd_latex", "run_claims"),
-    ("mesacheck.cli.cmd_reproduce", "run_claims"),
-    ("mesacheck.cli.cmd_flow", "solve_ivp"),
-    ("mesacheck.sweep.execute", "run_serial"),
-    ("mesacheck.sweep.execute", "run_dask"),
-    ("mesacheck.sweep.worker", "run_point"),
-]
-
-
-@contextlib.contextmanager
-def tripwires():
-    saved = []
-    # Import every module before patching any: a module imported while another is patched would
-    # bind the tripwire for good (``from mesacheck.checks.runner import run_claims``).
-    modules = {name: importlib.import_module(name) for name, _ in HEAVY if importlib.util.find_spec(name)}
-    for mod_name, attr in HEAVY:
-        mod = modules.get(mod_name)
-        if mod is not None and hasattr(mod, attr):
-            saved.append((mod, attr, getattr(mod, attr)))
-            setattr(mod, attr, _tripwire(f"{mod_name}.{attr}"))
-    try:
-        yield
-    finally:
-        for mod, attr, value in saved:
-            setattr(mod, attr, value)
-
-
-@contextlib.contextmanager
-def time_budget(seconds):
-    def on_alarm(signum, frame):
-        raise TookTooLong(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def run_cli(argv, wired=True, budget=CALL_BUDGET_S):
-    """main(argv) in-process; returns (code or the escaping exception, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
-        # As in a real process: a warning is printed to stderr (pytest would otherwise swallow it).
-        warnings.simplefilter("always")
-        warnings.showwarning = warnings._showwarning_orig
-        with (tripwires() if wired else contextlib.nullcontext()), time_budget(budget):
-            try:
-                result = cli_main.main(list(argv))
-            except (StartedComputing, TookTooLong) as exc:
-                result = exc
-            except BaseException as exc:  # noqa: BLE001 - a traceback would reach the user
-                result = exc
-    return result, out.getvalue(), err.getvalue()
-
-
-def assert_rejected(argv, wired=True):
-    """The contract of the issue for one bad command line."""
+def with_value(argv, flag, value):
+    """``argv`` with ``flag`` set to ``value`` (replaced if present, appended otherwise)."""
     argv = list(argv)
-    TRIED.add(tuple(argv))
-    result, out, err = run_cli(argv, wired=wired)
-    shown = " ".join(map(repr, argv))
-    if isinstance(result, StartedComputing):
-        pytest.fail(f"started computing ({result}) instead of rejecting: mesacheck {shown}")
-    if isinstance(result, TookTooLong):
-        pytest.fail(f"{result} instead of rejecting: mesacheck {shown}")
-    if isinstance(result, BaseException):
-        pytest.fail(f"uncaught {type(result).__name__}: {result!r} (a traceback) for: mesacheck {shown}")
-    assert result == 2, f"exit {result} (expected 2) for mesacheck {shown}\nstdout: {out[-500:]}\nstderr: {err[-500:]}"
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mesacheck: error:") and lines[0].strip() != "mesacheck: error:", (
-        f"stderr is not one 'mesacheck: error:' line for mesacheck {shown}: {err!r}")
-    assert "Traceback" not in err and "Traceback" not in out
-    assert not os.path.exists(CANARY), f"{CANARY} was created by mesacheck {shown}"
+    if flag in argv:
+        i = argv.index(flag)
+        del argv[i:i + 2]
+    return tuple(argv) + (flag, value)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _canary():
-    if os.path.exists(CANARY):
-        os.remove(CANARY)
-    yield
-    assert not os.path.exists(CANARY), f"{CANARY} exists: some input was executed"
+def _id(argv):
+    text = " ".join(argv).encode("ascii", "backslashreplace").decode()
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) < 100 else text[:70] + "..." + text[-25:]
 
 
-# --------------------------------------------------------------------------------------------------
-# Bad values
-# --------------------------------------------------------------------------------------------------
-CODE = [
-    "__import__('os').system('touch /tmp/PWNED')",
-    '__import__("os").system("touch /tmp/PWNED")',
-    "exec(\"open('/tmp/PWNED','w')\")",
-    "eval('1')",
-    "lambda: __import__('os').system('touch /tmp/PWNED')",
-    "(lambda x: x)(1)",
-    "$(touch /tmp/PWNED)",
-    "`touch /tmp/PWNED`",
-    "${IFS}",
-    "1${IFS}2",
-    ";rm -rf /tmp/PWNED_nothing",
-    "1;touch /tmp/PWNED",
-    "1 && touch /tmp/PWNED",
-    "1 | touch /tmp/PWNED",
-    "{{7*7}}",
-    "%(x)s",
-    "\x00",
-    "1\n2",
-    "\u202e1",
-    "os.system",
-    "globals()",
-]
-NUMS_NONFINITE = ["nan", "NaN", "inf", "-inf", "+inf", "Infinity", "1e309", "-1e309"]
-NOT_NUMBERS = ["", " ", "abc", "1,2", "0x10", "1/2", "10**100", "1e", "--", "one"]
-HUGE_INT = str(10**100)
-NOT_INTS = ["", "abc", "1.5", "2.0", "1e3x", "10**100", "0x10", "nan", "inf", "1e308", "5-1", "[3]", "None"]
+XFAIL_LEAD = pytest.mark.xfail(strict=False, reason="KeyError in the symbolic layer (derive limit on a "
+                               "3-coordinate mixture / the all-zero law); the lead is fixing it")
+XFAIL_SYMBOL_R = pytest.mark.xfail(strict=False, reason="a parameter named R collides with the engine's "
+                                   "R symbol (wrong answer); the lead is fixing symbol collisions")
 
-SPEC_BAD = [
-    "", " ", ":", "gaussian:", "gaussian:sigma", "gaussian:sigma=", "gaussian:=1", "gaussian:sigma==1",
-    "gaussian:sigma=1,", "gaussian:sigma=1,sigma=2", "gaussian:sigma=1;", "gaussian:sigma=(1)",
-    "gaussian:sigma=-1", "gaussian:sigma=0", "gaussian:sigma=nan", "gaussian:sigma=inf", "gaussian:sigma=oo",
-    "gaussian:sigma=1e400", "gaussian:sigma=1e-400", "gaussian:sigma=" + HUGE_INT,
-    "gaussian:sigma=10**100", "gaussian:sigma=1/0", "gaussian:mu=1", "gaussian:sigma=1:2",
-    "gaussian sigma=1", "no-such-law", "no-such-law:c=1", "sparse:c=-1", "student-t:nu=-3",
-    "laplace:b=0", "mixture:", "mixture:0.5*[1,0]+", "mixture:0.5*[1,0", "mixture:[1,0]", "mixture:x*[1]",
-    'gaussian:sigma=__import__("os")', "gaussian:sigma=__import__('os').system('touch /tmp/PWNED')",
-    "gaussian:sigma=lambda:1", "gaussian:sigma=${IFS}", "gaussian:sigma=1;rm -rf /tmp/x",
-    "__import__('os').system('touch /tmp/PWNED')", "lambda: 1", "${IFS}", ";rm -rf /tmp/x",
-    "gaussian:sigma=1\nrm", "gaussian:sigma=\u0661", "gaussian:sigma=" + "9" * 5000, "x" * 3000,
-]
-#: specs that parse but cannot be simulated (symbolic parameters / symbolic moments).
-SPEC_SYMBOLIC = ["gaussian:sigma=s", "iid", "generic", "gaussian:sigma=__import__", "sparse:c=os"]
+# -- TeX in file names ---------------------------------------------------------------------------------
+TEX_NAMES = ["\\message{X}x.tex", "\\input ^^2fetc^^2fhostname x.tex", "\\immediate\\write18{touch PWNED}.tex",
+             "$(touch PWNED).tex", "-shell-escape.tex", "&pdflatex x.tex", "x y %z.tex", "--x.tex"]
+for name in TEX_NAMES:
+    pdf = name[:-4] + ".pdf"
+    if HAVE_REPORT_TEX:
+        add("tex", Case(("latex", "C1", f"--output={name}", "--pdf"), code=0, writes=(name, pdf), stderr="any"))
+    else:  # refused before computing, with the missing packages named
+        add("tex", Case(("latex", "C1", f"--output={name}", "--pdf"), code=2, contains="not installed", wired=True))
+    add("tex", Case(("latex", "C1", f"--output={name}"), code=0, writes=(name,), stderr="any"))
 
-SIM = ["simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--m", "20", "--m-test", "10",
-       "--lr", "0.01", "--epochs", "2"]
-BENCH = ["bench", "--m", "20", "--T", "6", "--d", "2", "--repeat", "1"]
-DERIVE = ["derive", "limit", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "10"]
-VERIFY = ["verify", "C1", "--quick"]
-LATEX = ["latex", "C1", "-o", "/tmp/mesacheck_hostile_never_written.tex"]
-FLOW = ["flow", "--dist", "sparse:c=1", "--d", "2", "--T", "10", "--init", "0.1,0.1"]
-REPRODUCE = ["reproduce", "gaussian-1", "--quick", "--out", "/tmp/mesacheck_hostile_out/"]
-SWEEP = ["sweep", "derive-limit", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "10", "--out",
-         "/tmp/mesacheck_hostile_sweep/", "--serial", "--quiet"]
-SWEEP_SIM = ["sweep", "simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--lr", "0.01",
-             "--epochs", "2", "--m", "20", "--m-test", "10", "--out", "/tmp/mesacheck_hostile_sweep/", "--serial"]
-BASES = {"simulate": SIM, "bench": BENCH, "derive": DERIVE, "verify": VERIFY, "latex": LATEX,
-         "flow": FLOW, "reproduce": REPRODUCE, "dists": ["dists"], "sweep": SWEEP}
+# -- files and symlinks ----------------------------------------------------------------------------------
+for opt_argv, link in [(SIM + ("--out",), "npz"), (FLOW + ("--plot",), "png"), (("latex", "C1", "-o"), "tex")]:
+    # (a link in a parent directory is followed, as by any program: the final name is never a link)
+    for target in (f"dangling.{link}", f"link.{link}", f"danglingdir/x.{link}"):
+        add("files", Case(opt_argv + (target,), code=2, wired=True))
+    # the old probe created the link's target and removed the link, even when --dist was then refused
+    add("files", Case(opt_argv + (f"dangling.{link}", "--dist", "no-such-law"), code=2, wired=True))
+    for target in (f"/proc/x.{link}", f"/proc/version", f"/proc/self/x.{link}", f"/sys/x.{link}",
+                   f"/dev/full", f"/dev/null", f"/dev/x.{link}", f"/nonexistent-dir/x.{link}", ".", "sub",
+                   "sub/", f"{'n' * 300}.{link}"):
+        add("files", Case(opt_argv + (target,), code=2, wired=True))
+for target in ("out", "out.txt", "out.PNG.txt", "plot.png.", "plot"):
+    add("files", Case(FLOW + ("--plot", target), code=2, contains="must end in", wired=True))
+add("files", Case(SIM + ("--out", "run.txt"), code=2, contains="must end in", wired=True))
+add("files", Case(("latex", "C1", "-o", "report.pdf"), code=2, contains="must end in", wired=True))
+for out in ("linkdir", "danglingdir", "good.npz", "/proc/rep", "/sys/rep", "/dev/rep", "missing/rep"):
+    add("files", Case(("reproduce", "gaussian-1", "--quick", "--out", out), code=2, wired=True))
+# successful writes: exactly the requested file, with the suffix asked for
+for plot in ("f.png", "f.pdf", "f.svg", "F.PNG"):
+    add("files", Case(FLOW + ("--plot", plot), code=0, writes=(plot,), contains="wrote"))
+add("files", Case(SIM + ("--out", "run.npz"), code=0, writes=("run.npz",), contains="wrote"))
+add("files", Case(SIM + ("--out", "good.npz"), code=0, writes=("good.npz",), contains="wrote"))  # replaced whole
+add("files", Case(SIM + ("--out", "sub/new.npz"), code=0, writes=("sub/new.npz",), contains="wrote"))
 
+# -- causes of internal errors ----------------------------------------------------------------------------------
+add("internal", Case(("flow", "--dist", "gaussian:sigma=1e-100"), code=2, contains="supported range", wired=True))
+add("internal", Case(("flow", "--dist", "gaussian:sigma=1e50"), code=2, contains="supported range", wired=True))
+add("internal", Case(("flow", "--dist", "gaussian:sigma=1e-100", "--empirical"), code=2, contains="supported range",
+                     wired=True))
+add("internal", Case(("flow", "--dist", "gaussian:sigma=1e50", "--full", "--d", "2", "--T", "5"), code=2,
+                     contains="supported range", wired=True))
+add("internal", Case(("flow", "--dist", "mixture:1*[0,0,0]", "--d", "3", "--empirical"), code=2,
+                     contains="x_1 = 0 almost surely", wired=True))
+add("internal", Case(("derive", "limit", "--dist", "mixture:1/2*[1,0,0]+1/2*[0,1,1]", "--d", "3", "--T", "10"),
+                     code=(0, 2), stderr="one"), marks=[XFAIL_LEAD])
+add("internal", Case(("derive", "limit", "--dist", "mixture:1*[0,0,0]", "--d", "3", "--T", "10"), code=(0, 2)),
+    marks=[XFAIL_LEAD])
+add("internal", Case(("derive", "limit", "--dist", "mixture:1/3*[1,0,0]+1/3*[0,1,0]+1/3*[0,0,1]", "--d", "3",
+                      "--T", "10"), code=(0, 2)), marks=[XFAIL_LEAD])
 
-def with_value(base, flag, value):
-    """``base`` with ``flag`` set to ``value`` (as --flag=value so that '-x' stays a value)."""
-    args = list(base)
-    if flag in args:
-        i = args.index(flag)
-        del args[i:i + 2]
-    return args + [f"{flag}={value}"]
+# -- memory ------------------------------------------------------------------------------------------------------
+MAX8 = ("--max-memory", "8G")  # explicit, so that the refusal does not depend on this machine's memory
+for argv in [("bench", "--d", "20000"), ("bench", "--m", "10000000", "--T", "1000") + MAX8,
+             SIM[:3] + ("--d", "20000", "--lr", "0.01", "--epochs", "1"),
+             SIM[:3] + ("--m", "1000000000", "--lr", "0.01", "--epochs", "1") + MAX8,
+             SIM[:3] + ("--m", "500000", "--max-memory", "2G", "--lr", "0.01", "--epochs", "1"),
+             SIM[:3] + ("--m", "10", "--m-test", "10", "--epochs", "10000000", "--lr", "0.01") + MAX8,
+             ("flow", "--dist", "gaussian:sigma=1", "--empirical", "--m", "1000000", "--T", "1000"),
+             ("flow", "--dist", "gaussian:sigma=1", "--empirical", "--d", "100", "--T", "10", "--m", "10") + MAX8,
+             ("flow", "--dist", "gaussian:sigma=1", "--empirical", "--max-memory", "1M"),
+             ("reproduce", "full-one", "--max-memory", "64M"), ("reproduce", "gaussian-1", "--max-memory", "100M")]:
+    add("memory", Case(argv, code=2, contains="memory", wired=True))
+for bad in ("lots", "-1G", "1e9", "5_0M", "4 G", "0", "1K", "4GB!", "9" * 50):
+    add("memory", Case(SIM + ("--max-memory", bad), code=2, wired=True))
 
+# -- time ----------------------------------------------------------------------------------------------------------
+for argv in [("derive", "limit", "--d", "50", "--T", "100000", "--budget", "5"),
+             ("derive", "limit", "--dist", "generic", "--d", "2"),
+             ("derive", "diagonal", "--dist", "generic", "--d", "3", "--T", "5"),
+             ("derive", "diagonal", "--dist", "gaussian:sigmas=1,2,3", "--d", "3", "--T", "1000000"),
+             ("derive", "limit", "--d", "64", "--T", "1000000", "--budget", "5"),
+             ("flow", "--dist", "gaussian:sigma=1", "--d", "1000", "--T", "1000000"),
+             ("flow", "--dist", "gaussian:sigma=1", "--T", "1000000", "--budget", "5")]:
+    add("time", Case(argv, code=2, contains="refused before starting", wired=True))
+# a budget that runs out: 'timeout', exit 3 (verify prints progress, then its table, then the line)
+add("time", Case(("verify", "--quick", "--budget", "0.05"), code=3, stderr="last", contains="time budget"))
+add("time", Case(("verify", "C1", "C2", "--quick", "--budget", "0.05", "--json"), code=3, stderr="last"))
+add("time", Case(("derive", "invariance", "--dist", "gaussian:sigma=1", "--d", "4", "--T", "10", "--budget", "0.05"),
+                 code=3, contains="time budget"))
+add("time", Case(("flow", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "10", "--budget", "0.02"), code=3,
+                 contains="time budget"))
+add("time", Case(("latex", "C1", "C2", "-o", "r.tex", "--budget", "0.05"), code=3, stderr="last"))
+for bad in ("1e300", "1e309", "0", "-1", "nan", "inf", "1_0", "0x10", "١"):
+    for cmd in (("verify", "C1", "--quick"), DERIVE, FLOW):
+        add("time", Case(cmd + ("--budget", bad), code=2, wired=True))
+for cmd in (DERIVE, SIM, FLOW, ("verify", "C1", "--quick"), ("bench",)):
+    for bad in ("5_0", "+5", " 5", "5 ", "٥", "0b11", "5.0", "1e1"):
+        add("ints", Case(with_value(cmd, "--d", bad), code=2, contains="not an integer", wired=True))
 
-def cases():
-    """(id, command, argv) for every curated bad command line."""
-    out = []
+# -- exit codes and contracts ------------------------------------------------------------------------------------
+add("codes", Case(("verify", "C2", "--dist", "mixture:1/2*[1,0]+1/2*[0,1]", "--d", "3"), code=2, wired=True))
+add("codes", Case(("verify", "C2", "--dist", "mixture:1/2*[1,0]+1/2*[0,1]"), code=2, contains="give --d", wired=True))
+add("codes", Case(("latex", "C2", "-o", "r.tex", "--dist", "gaussian:sigmas=1,2", "--d", "3"), code=2, wired=True))
+add("codes", Case((), code=2, contains="missing COMMAND"))
+add("codes", Case(("simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--m", "40", "--m-test", "30",
+                   "--lr", "1000", "--epochs", "3"), code=4, stderr="any", contains="diverged"))
+add("codes", Case(("verify", "C5", "--quick", "--dist", "gaussian:sigma=1"), code=1, stderr="any"))
+add("codes", Case(("simulate", "--d", "x" * 5000), code=2))          # echo cut: line length checked
+add("codes", Case(("derive", "y" * 5000), code=2))
+add("codes", Case(("flow", "--dist", "gaussian:sigma=" + "9" * 3000), code=2))
+add("codes", Case(("no-such-command-" + "z" * 4000,), code=2))
 
-    def add(cmd, argv):
-        out.append((cmd, tuple(argv)))
+# -- heavy tails ---------------------------------------------------------------------------------------------------
+for nu in ("7", "6.001", "12", "23/2"):
+    add("tails", Case(("flow", "--dist", f"student-t:nu={nu}", "--empirical", "--d", "2", "--T", "5"), code=2,
+                      contains="12th moment", wired=True))
+add("tails", Case(("flow", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "5", "--empirical", "--m", "400"),
+                  code=0, stderr="any", contains="verdict: AGREE"))
+add("tails", Case(("flow", "--dist", "full-one:c=1", "--d", "2", "--T", "5", "--empirical", "--m", "200",
+                   "--tau", "1"), code=0, stderr="any", contains="verdict: none (no exact value"))
 
-    # ---- simulate ----
-    ints = {"--d": "0", "--T": "2", "--m": "0", "--m-test": "0", "--epochs": "-1", "--eval-every": "0",
-            "--seed": "-1"}
-    for flag, low in ints.items():
-        for v in [low, "-5"] + NOT_INTS:
-            add("simulate", with_value(SIM, flag, v))
-    for flag in ["--d", "--T", "--m", "--m-test", "--epochs"]:
-        add("simulate", with_value(SIM, flag, HUGE_INT))
-    for v in ["0", "-1", "-0.0", "1e-400"] + NUMS_NONFINITE + NOT_NUMBERS:
-        add("simulate", with_value(SIM, "--lr", v))
-    for v in ["0", "-1", "1e308"] + NUMS_NONFINITE + NOT_NUMBERS:
-        add("simulate", with_value(SIM, "--dense-init", v))
-    for v in ["1", "1,2,3", "a,b", ",", "nan,1", "1,inf", "1e309,0", "1e308,1e308", "0.1;0.1",
-              "__import__('os'),1", "(0.1,0.1)"]:
-        add("simulate", with_value(SIM, "--init", v))
-    for v in SPEC_BAD + SPEC_SYMBOLIC + CODE:
-        add("simulate", with_value(SIM, "--dist", v))
-    add("simulate", with_value(SIM, "--dist", "gaussian:sigma=1e308"))
-    add("simulate", with_value(SIM, "--dist", "gaussian:sigma=1e200"))
-    add("simulate", with_value(SIM, "--dist", "gaussian:sigmas=1,2,3"))  # 3 coordinates but --d 2
-    for path in ["/proc/nope/x.npz", "/nonexistent_dir/x.npz", "/", "/tmp", "/proc/version"]:
-        add("simulate", SIM + ["--out", path])
-    add("simulate", SIM + ["--init", "0.1,0.1", "--dense-init", "0.1"])
-    add("simulate", [a for a in SIM if a not in ("--lr", "0.01")])
-    add("simulate", SIM + ["--no-such-flag"])
-    add("simulate", SIM + ["extra-positional"])
-    add("simulate", SIM + ["--json=yes"])
-    # ---- bench ----
-    for flag, low in {"--m": "0", "--T": "2", "--d": "0", "--repeat": "0", "--seed": "-1"}.items():
-        for v in [low, "-3", "", "abc", "1.5", "nan", "inf", "10**100"]:
-            add("bench", with_value(BENCH, flag, v))
-    for flag in ["--m", "--T", "--d", "--repeat"]:
-        add("bench", with_value(BENCH, flag, HUGE_INT))
-    add("bench", BENCH + ["--dist", "gaussian:sigma=1"])
-    # ---- derive ----
-    for what in ["nope", "", "LIMIT", "__import__('os').system('touch /tmp/PWNED')", "${IFS}", ";rm -rf /"]:
-        add("derive", [DERIVE[0], what] + DERIVE[2:])
-    for v in ["0", "-1", "65", HUGE_INT, "D", "dd", "x", "1.5", "", "nan", "inf", "1e308", "10**100",
-              "d;rm -rf /", "__import__('os')"]:
-        add("derive", with_value(DERIVE, "--d", v))
-    for v in ["2", "0", "-1", str(10**6 + 1), HUGE_INT, "1e308", "nan", "-oo", "ooo", "inf;", "t", "",
-              "10**100", "3.5", "__import__('os').system('touch /tmp/PWNED')"]:
-        add("derive", with_value(DERIVE, "--T", v))
-    for v in SPEC_BAD + CODE:
-        if v != "gaussian:sigma=" + HUGE_INT:  # exact arithmetic: a huge scale is a valid derivation
-            add("derive", with_value(DERIVE, "--dist", v))
-    # (derive invariance at d = 5 and the diagonal system at T = oo are valid questions now)
-    add("derive", ["derive", "invariance", "--dist", "gaussian:sigma=1", "--d", "3", "--T", "10", "--masked"])
-    add("derive", ["derive", "invariance", "--dist", "gaussian:sigmas=1,2,3,4,5", "--d", "5", "--T", "10"])
-    add("derive", ["derive", "limit", "--dist", "gaussian:sigma=1", "--json", "--latex"])
-    add("derive", ["derive", "diagonal", "--dist", "gaussian:sigma=1", "--d", "d", "--T", "10"])
-    add("derive", ["derive", "limit", "--dist", "gaussian:sigmas=1,2,3", "--d", "2", "--T", "10"])
-    add("derive", ["derive", "limit", "--dist", "gaussian:sigmas=1,2", "--d", "d", "--T", "10"])
-    add("derive", ["derive"])
-    add("derive", DERIVE + ["--out", "/proc/nope/x.json"])
-    # ---- verify ----
-    for claims in [["C9"], ["foo"], ["C0"], ["C8"], ["0"], ["c1", "C99"], [""], ["C1;rm -rf /"],
-                   ["__import__('os').system('touch /tmp/PWNED')"], ["${IFS}"], ["C" + HUGE_INT],
-                   ["C1.0"], ["CC1"], ["lambda: 1"]]:
-        add("verify", ["verify", *claims, "--quick"])
-    for flag, bads in {"--d": ["0", "-1", "x", "1.5", "nan"], "--T": ["2", "0", "x", "inf", "1e308", HUGE_INT],
-                       "--seed": ["-1", "x", "1.5"], "--budget": ["0", "-1", "nan", "inf", "x", "1e309"]}.items():
-        for v in bads:
-            add("verify", with_value(VERIFY, flag, v))
-    for v in ["no-such-law", "gaussian:sigma=-1", "gaussian:sigma=__import__('os')", "${IFS}", ""]:
-        add("verify", with_value(VERIFY, "--dist", v))
-    # ---- latex ----
-    for path in ["/nonexistent_dir/x.tex", "/proc/nope/x.tex", "/proc/x.tex", "/proc/version/x.tex", "/tmp", "x.txt", "", "/", "x.tex/"]:
-        add("latex", ["latex", "C1", "-o", path])
-    add("latex", ["latex", "C1"])
-    for claims in [["C9"], ["foo"], ["C1;rm -rf /"], ["__import__('os').system('touch /tmp/PWNED')"]]:
-        add("latex", ["latex", *claims, "-o", LATEX[-1]])
-    for v in ["no-such-law", "gaussian:sigma=-1", 'gaussian:sigma=__import__("os")', "${IFS}"]:
-        add("latex", with_value(LATEX, "--dist", v))
-    for flag, v in [("--d", "0"), ("--T", "2"), ("--seed", "-1"), ("--d", "nan"), ("--T", HUGE_INT)]:
-        add("latex", with_value(LATEX, flag, v))
-    # ---- dists ----
-    for extra in [["--json=1"], ["gaussian"], ["--dist", "x"], ["__import__('os')"], ["a\nb"]]:
-        add("dists", ["dists", *extra])
-    # ---- top level ----
-    for argv in [["no-such-command"], ["__import__('os').system('touch /tmp/PWNED')"], [";rm -rf /"],
-                 ["--no-such-flag"], ["${IFS}"]]:
-        add("top", argv)
-    # ---- flow (module may still be missing) ----
-    for flag, bads in {"--d": ["0", "-1", "x", HUGE_INT, "nan"], "--T": ["2", "x", "inf", HUGE_INT],
-                       "--init": ["1", "a,b", "nan,1", "1,inf", "1e309,1", "1,2,3"]}.items():
-        for v in bads:
-            add("flow", with_value(FLOW, flag, v))
-    for v in ["no-such-law", "gaussian:sigma=-1", 'gaussian:sigma=__import__("os")', "${IFS}", ";rm -rf /",
-              "gaussian:sigma=nan", "lambda: 1", "gaussian:sigma=s", "iid"]:
-        add("flow", with_value(FLOW, "--dist", v))
-    # ---- sweep (every bad word of a list, family or option is bad input; only a family's own
-    # refused laws become refused rows, which is not what these cases are) ----
-    for what in ["nope", "", "LIMIT", "derive", "__import__('os').system('touch /tmp/PWNED')", ";rm -rf /"]:
-        add("sweep", [SWEEP[0], what] + SWEEP[2:])
-    for v in ["0", "-1", "65", HUGE_INT, "x", "1.5", "", "nan", "inf", "oo", "2..", "..3", "1..1000000",
-              "2..8:0", "8..2", "1,,2", "1;rm -rf /", "__import__('os')", "10**100", "1e999999999"]:
-        add("sweep", with_value(SWEEP, "--d", v))
-    for v in ["2", "0", "-1", str(10**6 + 1), HUGE_INT, "nan", "-oo", "ooo", "3.5", "", "10**100", "3..",
-              "__import__('os').system('touch /tmp/PWNED')"]:
-        add("sweep", with_value(SWEEP, "--T", v))
-    for v in SPEC_BAD + CODE + [
-            "gaussian:sigmas=1..3", "gaussian:sigma=(1-q)", "gaussian:sigma=1; p=0.5",
-            "mixture:p*[1,0]+(1-p)*[0,1]; p=__import__('os')", "mixture:1-p*[1,0]+p*[0,1]; p=1/2",
-            "mixture:p*[1,0]+(1-p)*[0,1]; d=1/2", "gaussian:sigma=s; s=1; s=2", "gaussian:sigma=1..",
-            "mixture:p*[1,0]+(1-p)*[0,1]; p=0..1:0", "gaussian:sigma=0.5,1; sigma=2"]:
-        if v != "gaussian:sigma=" + HUGE_INT:  # exact arithmetic: a huge scale is a valid derivation
-            add("sweep", with_value(SWEEP, "--dist", v))
-    for flag, v in [("--lr", "0.01"), ("--seed", "1"), ("--init", "0.1,0.1"), ("--epochs", "3"), ("--m", "5")]:
-        add("sweep", SWEEP + [flag, v])  # options the WHAT does not take
-    for flag, bads in {"--budget": ["0", "-1", "nan", "inf", "x"], "--memory": ["0", "-5", "nan", "x"],
-                       "--workers": ["0", "-1", "x", "1.5"], "--max-points": ["0", "x"],
-                       "--time-limit": ["0", "-1", "inf"], "--plot-x": ["bogus", "__import__('os')"],
-                       "--plot-lines": ["nope"], "--plot-metric": ["bogus", "Q"],
-                       "--scheduler": ["x", "localhost:8786", "http://127.0.0.1:1", ";rm -rf /"]}.items():
-        for v in bads:
-            argv = with_value(SWEEP, flag, v)
-            add("sweep", [a for a in argv if a != "--serial"] if flag == "--scheduler" else argv)
-    for path in ["/proc/nope/x", "/nonexistent_dir/out/", "/proc/version", ""]:
-        add("sweep", with_value(SWEEP, "--out", path))
-    add("sweep", SWEEP[:-3])  # no --out
-    add("sweep", ["sweep"])
-    for flag, bads in {"--lr": ["0", "-1", "nan", "1e-400", "x", "2", "0..1"], "--epochs": ["-1", "x"],
-                       "--init": ["1", "a,b", "nan,1", "1,2,3", "1e309,1", "(0.1,0.1)"],
-                       "--seed": ["-1", "x", "1.5", str(2**32)]}.items():
-        for v in bads:
-            add("sweep", with_value(SWEEP_SIM, flag, v))
-    add("sweep", [a for a in SWEEP_SIM if a not in ("--epochs", "2")])  # simulate needs --epochs
-    add("sweep", [a for a in SWEEP_SIM if a not in ("--lr", "0.01")])  # and --lr
-    # ---- reproduce ----
-    for fig in ["no-such-figure", "", "__import__('os').system('touch /tmp/PWNED')", "${IFS}", ";rm -rf /",
-                "../../etc/passwd"]:
-        add("reproduce", ["reproduce", fig, "--quick", "--out", REPRODUCE[-1]])
-    for path in ["/proc/nope/x", "/nonexistent_dir/out/", "/proc/version"]:
-        add("reproduce", ["reproduce", "gaussian-1", "--quick", "--out", path])
-    return out
+# -- extreme but parseable scales ----------------------------------------------------------------------------------
+for scale in ("1e-300", "1e-100", "1e-31", "1e-10", "1e10", "1e31", "1e100", "1e300"):
+    spec = f"gaussian:sigma={scale}"
+    add("scales", Case(("flow", "--dist", spec, "--d", "2", "--T", "6"), code=(0, 2), stderr="any"))
+    add("scales", Case(SIM[:2] + (spec,) + SIM[3:], code=(0, 2, 4), stderr="any"))
+    add("scales", Case(("derive", "limit", "--dist", spec, "--d", "5", "--T", "oo", "--json"), code=0, stderr="any",
+                       contains='"exact"'))
+
+# -- large but valid sizes: each command refuses in advance or ends within its budget ----------------------------
+add("sizes", Case(("verify", "--quick", "--d", "64", "--T", "1000000", "--budget", "2"), code=(1, 3), stderr="any"))
+add("sizes", Case(("latex", "-o", "big.tex", "--d", "64", "--T", "1000000", "--budget", "2"), code=(0, 3),
+                  writes=("big.tex",), stderr="any"))
+add("sizes", Case(("derive", "ode", "--d", "64", "--T", "1000000", "--budget", "2"), code=2, wired=True))
+add("sizes", Case(("derive", "recovery", "--d", "64", "--T", "oo", "--budget", "2"), code=2, wired=True))
+add("sizes", Case(("flow", "--dist", "gaussian:sigma=1", "--full", "--d", "3", "--T", "12", "--budget", "1"),
+                  code=(0, 2, 3)))
+add("sizes", Case(("bench", "--m", "200000", "--T", "1000", "--d", "5"), code=2, wired=True))
 
 
-CASES = cases()
+@pytest.mark.parametrize("case", CASES)
+def test_end_to_end(case, tmp_path):
+    run_case(case, tmp_path)
 
 
-def _mark(cmd):
-    return [needs(cmd)] if cmd in BASES and cmd != "dists" else []
-
-
-def _id(cmd, argv):
-    text = " ".join(argv)
-    text = re.sub(r"\s+", " ", text.encode("ascii", "backslashreplace").decode())
-    return text if len(text) < 90 else text[:60] + "..." + text[-25:]
-
-
-@pytest.mark.parametrize("argv", [pytest.param(argv, id=_id(cmd, argv), marks=_mark(cmd))
-                                  for cmd, argv in dict.fromkeys(CASES)])
-def test_curated_bad_input(argv):
-    assert_rejected(argv)
-
-
-# --------------------------------------------------------------------------------------------------
-# Hypothesis: generated bad values for typed options, and malformed / hostile specs
-# --------------------------------------------------------------------------------------------------
-INT_FLAGS = {  # command -> {flag: (min, max or None)}
-    "simulate": {"--d": (1, None), "--T": (3, None), "--m": (1, None), "--m-test": (1, None),
-                 "--epochs": (0, None), "--eval-every": (1, None), "--seed": (0, None)},
-    "bench": {"--m": (1, None), "--T": (3, None), "--d": (1, None), "--repeat": (1, None), "--seed": (0, None)},
-    "derive": {"--d": (1, 64), "--T": (3, 10**6)},
-    "verify": {"--d": (1, None), "--T": (3, None), "--seed": (0, None)},
-}
-POS_FLOAT_FLAGS = {"simulate": ["--lr", "--dense-init"], "verify": ["--budget"]}
-SPEC_FLAGS = {"simulate": SIM, "derive": DERIVE, "verify": VERIFY, "flow": FLOW}
-
-
-def _is_int_in(text, lo, hi):
-    try:
-        value = int(text, 10)
-    except ValueError:
-        return False
-    return value >= lo and (hi is None or value <= hi)
-
-
-def _is_pos_finite(text):
-    try:
-        value = float(text)
-    except ValueError:
-        return False
-    return math.isfinite(value) and value > 0
-
-
-int_cases = st.sampled_from([(c, f, lim) for c, flags in INT_FLAGS.items() for f, lim in flags.items()])
-
-
-@st.composite
-def bad_int_argv(draw):
-    cmd, flag, (lo, hi) = draw(int_cases)
-    value = draw(st.one_of(
-        st.integers(max_value=lo - 1).map(str),
-        (st.integers(min_value=hi + 1).map(str) if hi is not None else st.integers(max_value=lo - 1).map(str)),
-        st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not float(x).is_integer()).map(repr),
-        st.text(max_size=12),
-        st.sampled_from(CODE + NOT_INTS),
-    ))
-    if _is_int_in(value, lo, hi) or (cmd == "derive" and value.strip() in ("d", "oo", "inf", "infinity")
-                                     or cmd == "derive" and value.strip().lower() in ("oo", "inf", "infinity")):
-        value = "x" + value  # make sure it is bad
-    return cmd, with_value(BASES[cmd], flag, value)
-
-
-@st.composite
-def bad_float_argv(draw):
-    cmd = draw(st.sampled_from(sorted(POS_FLOAT_FLAGS)))
-    flag = draw(st.sampled_from(POS_FLOAT_FLAGS[cmd]))
-    value = draw(st.one_of(
-        st.floats(max_value=0.0, allow_nan=False).map(repr),
-        st.sampled_from(NUMS_NONFINITE + NOT_NUMBERS + CODE),
-        st.text(max_size=12),
-        st.integers(max_value=0).map(str),
-    ))
-    if _is_pos_finite(value):
-        value = value + "x"
-    base = BASES[cmd]
-    if flag == "--dense-init":
-        base = [a for a in base]
-    return cmd, with_value(base, flag, value)
-
-
-FAMILIES = ["gaussian", "sparse", "full-one", "uniform", "rademacher", "laplace", "student-t", "cgaussian",
-            "mixture", "iid", "generic"]
-GRAMMAR_CHARS = "abcsigmnu=,.*+-[]0123456789 e/"
-FORBIDDEN = ["(", ")", "'", '"', "$", ";", "{", "}", "|", "&", "<", ">", "`", "\\", "__import__(", "lambda:",
-             "${IFS}", ";rm -rf /", "\n;", "!", "#", "%", "@", "?", "~", "^"]
-
-
-@st.composite
-def bad_spec(draw):
-    kind = draw(st.integers(0, 3))
-    if kind == 0:  # a character the grammar never accepts, anywhere after the family name
-        return (draw(st.sampled_from(FAMILIES)) + ":" + draw(st.text(GRAMMAR_CHARS, max_size=8))
-                + draw(st.sampled_from(FORBIDDEN)) + draw(st.text(max_size=8)))
-    if kind == 1:  # an unknown family name
-        name = draw(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,12}", fullmatch=True).filter(
-            lambda n: n not in FAMILIES and n.lower() not in FAMILIES))
-        return name + draw(st.sampled_from(["", ":c=1", ":sigma=1"]))
-    if kind == 2:  # an out-of-range or non-finite number for a scale
-        bad = draw(st.one_of(
-            st.floats(max_value=-1e-300, allow_nan=False, allow_infinity=False).map(repr),
-            st.sampled_from(["nan", "inf", "oo", "1e400", "1e-400", "-0.5", "10**100", "1e99999"]),
-        ))
-        return draw(st.sampled_from(["gaussian:sigma=", "sparse:c=", "laplace:b=", "uniform:c="])) + bad
-    # hostile code as a whole spec
-    return draw(st.sampled_from(CODE))
-
-
-HYPO = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-
-
-@HYPO
-@given(case=bad_int_argv())
-def test_hypothesis_bad_integers(case):
-    cmd, argv = case
-    if cmd in PRESENT:
-        assert_rejected(argv)
-
-
-@HYPO
-@given(case=bad_float_argv())
-def test_hypothesis_bad_floats(case):
-    cmd, argv = case
-    if cmd in PRESENT:
-        assert_rejected(argv)
-
-
-@HYPO
-@given(cmd=st.sampled_from(sorted(SPEC_FLAGS)), spec=bad_spec())
-def test_hypothesis_bad_specs(cmd, spec):
-    if cmd in PRESENT:
-        assert_rejected(with_value(SPEC_FLAGS[cmd], "--dist", spec))
-
-
-@HYPO
-@given(cmd=st.sampled_from(["verify", "latex"]), claim=st.one_of(
-    st.text(max_size=10), st.sampled_from(CODE), st.integers().map(lambda n: f"C{n}")))
-def test_hypothesis_unknown_claims(cmd, claim):
-    from mesacheck.checks.runner import CLAIM_MODULES
-
-    key = claim.strip().upper()
-    if key in CLAIM_MODULES or (key.isdigit() and "C" + key in CLAIM_MODULES) or not claim.strip() \
-            or claim.startswith("-"):
-        claim = "Z" + claim + "Z"
-    base = ["verify", claim, "--quick"] if cmd == "verify" else ["latex", claim, "-o", LATEX[-1]]
-    assert_rejected(base)
-
-
-# --------------------------------------------------------------------------------------------------
-# A few through a real process (argv straight to execve, no shell): no traceback, nothing run
-# --------------------------------------------------------------------------------------------------
-def _exe():
-    exe = shutil.which("mesacheck", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "mesacheck.cli.main"]
-
-
-SUBPROCESS_CASES = [
-    with_value(SIM, "--dist", "__import__('os').system('touch /tmp/PWNED')"),
-    with_value(SIM, "--lr", "nan"),
-    with_value(DERIVE, "--dist", 'gaussian:sigma=__import__("os")'),
-    ["verify", "C9"],
-    ["verify", "foo"],
-    with_value(SIM, "--d", "${IFS}"),
-    with_value(SIM, "--dist", "gaussian:sigma=1e308"),
-]
-
-
-@pytest.mark.parametrize("argv", [pytest.param(a, id=_id("", a)) for a in SUBPROCESS_CASES])
-def test_subprocess_bad_input(argv):
-    TRIED.add(tuple(argv))
-    proc = subprocess.run(_exe() + argv, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2, proc
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mesacheck: error:"), proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    assert not os.path.exists(CANARY)
-
-
-# --------------------------------------------------------------------------------------------------
-# Every subcommand's base command line is a valid one (so the cases above test what they claim),
-# and --help works.
-# --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", [pytest.param(n, marks=needs(n)) for n in cli_main.SUBCOMMANDS])
-def test_base_argv_parses(name):
-    args = cli_main.build_parser().parse_args(BASES[name])
-    assert args.command == name
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=needs(n)) for n in cli_main.SUBCOMMANDS])
-def test_help(name):
-    result, out, err = run_cli([name, "--help"], wired=False)
-    assert isinstance(result, SystemExit) and result.code in (0, None), (result, err)
-    assert out.strip() and name in out and "Traceback" not in out + err
-
-
-def test_help_through_process():
-    for name in PRESENT:
-        proc = subprocess.run(_exe() + [name, "--help"], capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0 and proc.stdout.strip() and not proc.stderr, (name, proc)
-
-
-def test_zz_count_distinct_bad_inputs(capsys):
-    """Runs last in this module: how many distinct bad command lines were tried."""
+def test_number_of_cases(capsys):
+    """How many end-to-end cases this module runs (reported to the lead)."""
+    names = len(SYMBOL_NAMES)
     with capsys.disabled():
-        print(f"\n[test_hostile_inputs] distinct bad inputs tried: {len(TRIED)} "
-              f"(curated table: {len(set(CASES))}, subcommands present: {', '.join(PRESENT)})")
-    assert len(TRIED) > 100
+        print(f"\n[test_hostile_inputs] end-to-end cases: {len(CASES)} table + {names} parameter names "
+              f"+ {len(SUBPROCESS_SAMPLE)} subprocess sample + the special cases below")
+    assert len(CASES) > 150
+
+
+# -- parameter names that are engine-internal symbol names ------------------------------------------------------
+#: names the engine uses for its own symbols (reduced, torus, capability, diagonal, checks), the
+#: names issue 12 lists, and a few SymPy function names.
+SYMBOL_NAMES = ["a", "b", "u", "tau", "T", "d", "t", "T_p", "d_p", "Q", "R", "C", "s", "a_0", "b_0", "a_1",
+                "b_1", "b_5", "mu", "m", "H", "S2", "m4", "m_4", "m_2", "lambda", "pi", "E", "I", "x1_1",
+                "w_01", "sigma", "N", "S", "O", "beta", "gamma", "zeta", "harmonic", "Sum", "oo", "nan", "i"]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[XFAIL_SYMBOL_R] if n == "R" else []) for n in SYMBOL_NAMES])
+def test_parameter_named_like_an_internal_symbol(name, tmp_path):
+    """`derive limit --dist gaussian:sigma=NAME --d 5 --T oo` gives exactly 1/(5 NAME^2) (the Gaussian
+    limit m_4/m_6 = 3 s^4 / (15 s^6)), or one line refusing the name."""
+    from mesacheck.symbolic import printing
+
+    case = Case(("derive", "limit", "--dist", f"gaussian:sigma={name}", "--d", "5", "--T", "oo", "--json"),
+                code=(0, 2), stderr="one")
+    outcome = run_case(case, tmp_path)
+    if outcome.code == 0:
+        sym = sympy.Symbol(name, positive=True)
+        expected = printing.text(sympy.Rational(1, 5) / sym**2)
+        assert json.loads(outcome.out)["ab_limit"]["exact"] == expected
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=[XFAIL_SYMBOL_R] if n == "R" else [])
+                                  for n in ("a", "b", "u", "Q", "R", "C", "H", "s", "T_p", "d_p", "m", "lambda")])
+def test_parameter_named_like_an_internal_symbol_finite_T(name):
+    """At T = 10 the limit scales exactly as 1/sigma^2: u*(sigma = NAME) = u*(sigma = 1) / NAME^2."""
+    from mesacheck.setting.distributions import parse_dist
+    from mesacheck.symbolic.reduced import derive_reduced
+
+    ref = derive_reduced(parse_dist("gaussian:sigma=1"), 5, 10).get("ab_limit")
+    dist = parse_dist(f"gaussian:sigma={name}")
+    got = derive_reduced(dist, 5, 10).get("ab_limit")
+    assert sympy.simplify(got - ref / dist.params["sigma"] ** 2) == 0
+
+
+# -- special cases ---------------------------------------------------------------------------------------------------
+def test_last_resort_handler(tmp_path, monkeypatch):
+    """Any exception that is not a MesacheckError: one line 'internal error ... (please report)', exit 3."""
+    from mesacheck.cli import cmd_dists
+
+    def boom(args):
+        raise ZeroDivisionError("float division by zero\nsecond line")
+
+    monkeypatch.setattr(cmd_dists, "run", boom)
+    sb = Sandbox(tmp_path)
+    outcome = run_inprocess(["dists"], sb, 60)
+    assert outcome.code == 3
+    lines = outcome.err.splitlines()
+    assert lines == ["mesacheck: internal error: ZeroDivisionError: float division by zero second line (please report)"]
+
+
+def test_existing_output_survives_a_failed_write(tmp_path, monkeypatch):
+    """simulate --out good.npz where writing fails half-way (disk full): one line, exit 2, good.npz
+    keeps its bytes and no temporary file is left."""
+    from mesacheck.numeric import simulator
+
+    def half_then_fail(self, path):
+        with open(path, "wb") as fh:
+            fh.write(b"PARTIAL")
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(simulator.SimulationResult, "save_npz", half_then_fail)
+    sb = Sandbox(tmp_path)
+    before = sb.digest()
+    outcome = run_inprocess(SIM + ("--out", "good.npz"), sb, 60)
+    assert outcome.code == 2, outcome
+    assert outcome.err.count("\n") == 1 and "No space left on device" in outcome.err
+    assert sb.digest() == before
+
+
+def test_interrupted_reproduce_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C while the files are written: no output folder, no staging folder, exit 130."""
+    from mesacheck.numeric import reproduce
+
+    def interrupted(name, quick, out, seed, argv):
+        with open(os.path.join(out, f"{name}_ab.png"), "wb") as fh:
+            fh.write(b"half a figure")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reproduce, "run_experiment", interrupted)
+    sb = Sandbox(tmp_path)
+    before = sb.digest()
+    outcome = run_inprocess(["reproduce", "gaussian-1", "--quick", "--out", "rep"], sb, 60)
+    assert outcome.code == 130 and outcome.err.strip() == "mesacheck: interrupted"
+    assert sb.digest() == before
+    outcome = run_inprocess(["reproduce", "gaussian-1", "--quick", "--out", "out"], sb, 60)  # existing folder
+    assert outcome.code == 130 and sb.digest() == before
+
+
+def test_latex_compiles_a_fixed_name_in_a_private_directory(tmp_path, monkeypatch):
+    """With a TeX file name, the whole latex --pdf path: pdflatex sees only the fixed name, in a
+    private directory, with the paranoid environment; the PDF lands beside the requested .tex."""
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed")
+    calls = []
+    real_run = subprocess.run
+
+    def spy(cmd, **kwargs):
+        calls.append((list(cmd), kwargs.get("cwd"), kwargs.get("env")))
+        return real_run(cmd, **kwargs)
+
+    monkeypatch.setattr(cmd_latex.subprocess, "run", spy)
+    monkeypatch.setattr(cmd_latex, "missing_packages", lambda exe: [])
+    # A minimal document, so that the compile does not depend on the packages of this machine.
+    monkeypatch.setattr(cmd_latex, "document", lambda reports: "\\documentclass{article}\\begin{document}"
+                        "ok\\end{document}\n")
+    name = "\\message{X}\\input ^^2fetc^^2fhostname x.tex"
+    case = Case(("latex", "C1", "-o", name, "--pdf"), code=0, writes=(name, name[:-4] + ".pdf"), stderr="any")
+    run_case(case, tmp_path)
+    pdflatex = [c for c in calls if os.path.basename(c[0][0]) == "pdflatex"]
+    assert len(pdflatex) == cmd_latex.PDFLATEX_RUNS
+    for argv, cwd, env in pdflatex:
+        assert argv[1:] == ["-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "mesacheck-report.tex"]
+        assert os.path.dirname(cwd) == str(tmp_path / "tmp") and not os.path.exists(cwd)  # private, removed
+        assert env["openin_any"] == env["openout_any"] == "p" and env["shell_escape"] == "f"
+    with open(tmp_path / "sandbox" / (name[:-4] + ".pdf"), "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
+
+
+def test_verify_json_same_bytes(tmp_path):
+    """verify --json twice with one seed: identical bytes (no wall-clock times unless --timings)."""
+    argv = ("verify", "C1", "C3", "--quick", "--json", "--seed", "5")
+    first = run_case(Case(argv, code=0, stderr="any"), tmp_path / "1")
+    second = run_case(Case(argv, code=0, stderr="any"), tmp_path / "2")
+    assert first.out == second.out and '"seconds"' not in first.out
+    timed = run_case(Case(argv + ("--timings",), code=0, stderr="any"), tmp_path / "3")
+    doc = json.loads(timed.out)
+    assert doc["timings"]["total_s"] >= 0 and all(k.endswith("/seconds") for k in doc["timings"] if k != "total_s")
+
+
+@pytest.mark.slow
+def test_verify_json_same_bytes_all_claims(tmp_path):
+    argv = ("verify", "--quick", "--json")
+    first = run_case(Case(argv, code=0, stderr="any", wall=600), tmp_path / "1")
+    second = run_case(Case(argv, code=0, stderr="any", wall=600), tmp_path / "2")
+    assert first.out == second.out
+
+
+def test_help_documents_exit_codes(tmp_path):
+    outcome = run_inprocess(["--help"], Sandbox(tmp_path), 60)
+    assert isinstance(outcome.code, SystemExit) and outcome.code.code in (0, None)
+    for line in ("0  success", "1  a check ran and failed", "2  bad input", "3  the whole-run time budget",
+                 "4  a numerical failure"):
+        assert line in outcome.out
+
+
+@pytest.mark.parametrize("name", cli_main.SUBCOMMANDS)
+def test_help_of_every_command(name, tmp_path):
+    outcome = run_inprocess([name, "--help"], Sandbox(tmp_path), 60)
+    assert isinstance(outcome.code, SystemExit) and outcome.code.code in (0, None), outcome
+    assert name in outcome.out and "exit codes:" in outcome.out and "Traceback" not in outcome.out + outcome.err
+    if name in ("derive", "flow", "verify", "latex"):
+        assert "--budget" in outcome.out and "(default" in outcome.out
+
+
+# -- a sample through the real console entry point, in child processes ------------------------------------------------
+SUBPROCESS_SAMPLE = [
+    Case((), code=2, contains="missing COMMAND"),
+    Case(("flow", "--dist", "gaussian:sigma=1e-100"), code=2, contains="supported range"),
+    Case(("flow", "--dist", "sparse:c=1", "--d", "2", "--T", "6", "--plot", "/dev/full"), code=2),
+    Case(SIM + ("--out", "dangling.npz", "--dist", "no-such-law"), code=2),
+    Case(("latex", "C1", "-o", "\\message{X}x.tex"), code=0, writes=("\\message{X}x.tex",), stderr="any"),
+    Case(("bench", "--d", "20000"), code=2, contains="memory"),
+    Case(SIM[:3] + ("--d", "5_0", "--lr", "0.01", "--epochs", "1"), code=2),
+    Case(("verify", "C2", "--dist", "mixture:1/2*[1,0]+1/2*[0,1]", "--d", "3"), code=2),
+    Case(("derive", "limit", "--dist", "generic", "--d", "2"), code=2, contains="refused before starting"),
+    Case(("verify", "--quick", "--budget", "1"), code=3, stderr="last", contains="time budget"),
+    Case(("simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--m", "40", "--m-test", "30",
+          "--lr", "1000", "--epochs", "3"), code=4, stderr="any"),
+    Case(("flow", "--dist", "student-t:nu=7", "--empirical"), code=2, contains="12th moment"),
+    Case(("simulate", "--dist", "__import__('os').system('touch /tmp/PWNED')", "--lr", "1", "--epochs", "1"), code=2),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [pytest.param(c, id=_id(c.argv)) for c in SUBPROCESS_SAMPLE])
+def test_subprocess_sample(case, tmp_path):
+    outcome = run_case(case, tmp_path, mode="subprocess")
+    assert outcome.maxrss is not None and outcome.maxrss < 2 * 2**30, f"peak RSS {outcome.maxrss} bytes"
+
+
+@pytest.mark.slow
+def test_watchdog_ends_work_stuck_outside_the_interpreter(tmp_path):
+    """With SIGALRM blocked (as during a long C call), the hard-exit watchdog ends the process with
+    exit code 3 and one line, shortly after the budget plus the grace period."""
+    code = ("import signal, time\n"
+            "from mesacheck.budget import Deadline\n"
+            "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\n"
+            "with Deadline(0.5, what='a stuck call', hard_exit=True, grace=0.5):\n"
+            "    time.sleep(60)\n")
+    sb = Sandbox(tmp_path)
+    outcome = run_subprocess([], sb, 30, command=[sys.executable, "-c", code])
+    assert outcome.code == 3
+    assert outcome.err.count("\n") == 1 and outcome.err.startswith("mesacheck: timeout:")
+
+
+def test_sigint_is_still_an_interrupt_under_a_deadline(tmp_path, monkeypatch):
+    """A real Ctrl-C during a budgeted command is 'interrupted' (130), not a timeout."""
+    import time
+
+    from mesacheck.cli import cmd_verify
+
+    def interrupted(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+
+    monkeypatch.setattr(cmd_verify, "run_claims", interrupted)
+    outcome = run_inprocess(["verify", "--quick", "--budget", "60"], Sandbox(tmp_path), 60)
+    assert outcome.code == 130 and outcome.err.splitlines()[-1] == "mesacheck: interrupted"

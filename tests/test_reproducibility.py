@@ -23,12 +23,12 @@ def needs(name):
     return pytest.mark.skipif(not present, reason=f"mesacheck/cli/cmd_{name}.py does not exist yet")
 
 
-def run_json(argv):
+def run_json(argv, expected_code=0):
     """Run main(argv) in-process; return (stdout text, parsed JSON)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(argv))
-    assert code == 0, (argv, code, err.getvalue()[-800:])
+    assert code == expected_code, (argv, code, err.getvalue()[-800:])
     text = out.getvalue()
     return text, json.loads(text)
 
@@ -108,7 +108,7 @@ def _no_nan_anywhere(text, doc):
 def test_too_large_step_reports_diverged_with_epoch_and_no_nan(lr):
     argv = ["simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--m", "40", "--m-test", "30",
             "--lr", lr, "--epochs", "20", "--json"]
-    text, doc = run_json(argv)
+    text, doc = run_json(argv, expected_code=4)  # EXIT_NUMERIC: a diverged run
     assert doc["status"] == "diverged"
     epoch = doc["diverged_epoch"]
     assert isinstance(epoch, int) and 1 <= epoch <= 20

@@ -6,7 +6,8 @@ import tracemalloc
 
 import numpy as np
 
-from mesacheck.cli.common import int_at_least
+from mesacheck import resources
+from mesacheck.cli.common import add_memory_option, int_at_least
 from mesacheck.errors import InputError
 from mesacheck.output.jsonout import dumps
 
@@ -41,6 +42,7 @@ def add_parser(subparsers):
     parser.add_argument("--no-naive", action="store_true", help="skip the naive per-prefix reference (slow)")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -220,6 +222,8 @@ def format_text(r):
 
 def run(args):
     """Run the benchmark and print text or JSON."""
+    resources.check_memory(resources.bench_peak_bytes(args.m, args.T, args.d), args.max_memory,
+                           f"bench (m={args.m}, T={args.T}, d={args.d})")
     result = benchmark(args.m, args.T, args.d, args.repeat, args.seed, with_scaling=not args.no_scaling,
                        with_naive=not args.no_naive)
     if args.json:

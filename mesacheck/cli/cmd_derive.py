@@ -7,7 +7,8 @@ what to use instead. The output always states the T (and d, and flow) it used.
 """
 import argparse
 
-from mesacheck.cli.common import int_at_least
+from mesacheck import budget
+from mesacheck.cli.common import add_budget_option, int_at_least
 from mesacheck.output.jsonout import dumps
 from mesacheck.setting.distributions import parse_dist
 from mesacheck.symbolic import dispatch
@@ -68,11 +69,15 @@ def add_parser(sub):
     out.add_argument("--latex", action="store_true", help="print a LaTeX fragment (amsmath only)")
     p.add_argument("--label", type=parse_label, metavar="LABEL",
                    help="prefix of the equation labels of --latex (default: WHAT)")
+    add_budget_option(p, "derive")
     p.set_defaults(func=run)
 
 
 def run(args):
     dist = parse_dist(args.dist)
+    d = dispatch.dimension(args.d, dist, args.what)
+    seconds, basis = budget.derive_seconds(args.what, dist, d, args.T)
+    budget.refuse_if_over(seconds, args.budget, f"derive {args.what} --d {args.d} --T {args.T}", basis)
     der = dispatch.derive(args.what, dist, args.d, args.T, args.masked)
     flow = "masked" if args.masked else "unmasked"
     extra = {"T_used": str(args.T), "d_used": str(args.d), "flow": flow}

@@ -4,9 +4,12 @@ import sys
 
 import numpy as np
 
-from mesacheck.cli.common import int_at_least, pair_of_floats, positive_float
-from mesacheck.errors import EXIT_NUMERIC, EXIT_OK, InputError
+from mesacheck import budget, fileio, resources
+from mesacheck.cli.common import add_budget_option, add_memory_option, int_at_least, pair_of_floats, positive_float
+from mesacheck.errors import EXIT_CHECK_FAILED, EXIT_NUMERIC, EXIT_OK, InputError
 from mesacheck.fileio import check_output_path
+
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 from mesacheck.output.jsonout import dumps
 
 
@@ -21,9 +24,12 @@ def add_parser(subparsers):
         "symmetry-fixed subspace (exact). --full: every entry under the exact population gradient "
         "(tensors built by symmetry class; refused above a memory budget), with the learned blocks, "
         "stationarity and the Hessian at the limit. --empirical: every entry under the gradient of "
-        "the empirical loss on M sampled sequences. --gd: population gradient descent with step --lr "
-        "for --epochs epochs (exit code 4 when it diverges). Without --tau a flow runs until "
-        "converged (criterion printed). Negative values need '=', e.g. --init=-0.5,1.",
+        "the empirical loss on M sampled sequences, compared with the exact value where one exists "
+        "(agree / disagree within a stated tolerance). --gd: population gradient descent with step --lr "
+        "for --epochs epochs. Without --tau a flow runs until converged (criterion printed). Negative "
+        "values need '=', e.g. --init=-0.5,1. Exit code 4 when GD diverges, a flow run to convergence "
+        "does not converge or its solver fails; 1 when --empirical disagrees with the exact value. "
+        "Figures: FILE.png (and a vector FILE.pdf beside it), or FILE.pdf / FILE.svg.",
     )
     parser.add_argument("--dist", required=True, metavar="SPEC", help="initial-token distribution spec")
     parser.add_argument("--d", type=int_at_least(1, 1000), default=5, help="token dimension (default 5)")
@@ -50,8 +56,11 @@ def add_parser(subparsers):
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="seed for --empirical and --dense-init (default 0)")
     parser.add_argument("--tau", type=positive_float, help="integrate exactly to this time instead of to convergence")
     parser.add_argument("--json", action="store_true", help="print the result (with trajectory) as JSON")
-    parser.add_argument("--plot", metavar="FILE.png", help="write ab, the distance from the set and the loss over time")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="write ab, the distance from the set and the loss over time (.png, .pdf or .svg)")
     parser.add_argument("--heatmap", metavar="FILE.png", help="write the limit's W^KQ and W^PV as heatmaps")
+    add_budget_option(parser, "flow")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -76,12 +85,33 @@ def _validate(args):
         from mesacheck.numeric.class_tensors import check_budget
 
         check_budget(args.d)
+    if max(abs(init[0]), abs(init[1])) > 1e6:
+        raise InputError(f"--init {init[0]:g},{init[1]:g} is too large: |a0|, |b0| must be <= 1e6")
     for opt in ("plot", "heatmap"):
         if getattr(args, opt) is not None:
-            setattr(args, opt, check_output_path(getattr(args, opt), f"--{opt}", (".png",)))
+            setattr(args, opt, check_output_path(getattr(args, opt), f"--{opt}", PLOT_SUFFIXES))
     if args.heatmap is not None and not (args.full or args.symmetric or args.gd or args.empirical):
         raise InputError("--heatmap needs --full, --symmetric, --empirical or --gd (matrices of a limit)")
     args.init = init
+    _check_law_and_cost(args)
+
+
+def _check_law_and_cost(args):
+    """Before any work: the law fits d, is numeric, has a supported scale (and, for --empirical, a
+    finite-variance loss); the estimated time and memory fit --budget and --max-memory."""
+    from mesacheck.numeric.empirical_check import check_finite_variance
+    from mesacheck.numeric.flows import _dist
+    from mesacheck.numeric.scale_range import check_flow_scale
+
+    dist = _dist(args.dist).for_dim(args.d)
+    budget.refuse_if_over(budget.flow_seconds(args.d, args.T), args.budget,
+                          f"flow --d {args.d} --T {args.T}", budget.COST_BASIS)
+    kind = "empirical" if args.empirical else "full" if (args.full or args.symmetric or args.gd) else "reduced"
+    check_flow_scale(dist, args.d, kind)
+    if args.empirical:
+        check_finite_variance(dist)
+        need = resources.empirical_flow_peak_bytes(args.m, args.T, args.d, tau_given=args.tau is not None)
+        resources.check_memory(need, args.max_memory, f"flow --empirical (m={args.m}, T={args.T}, d={args.d})")
 
 
 def _start(args):
@@ -111,8 +141,10 @@ def compute(args):
 
         return symmetric_flow(args.dist, args.d, args.T, start, masked=args.masked, tau_max=args.tau)
     if args.empirical:
+        dist = flows._dist(args.dist)
+        args.batch = flows._empirical_batch(dist, args.d, args.T, args.m, np.random.default_rng(args.seed))
         return flows.empirical_flow(args.dist, args.d, args.T, args.m, start, args.seed,
-                                    masked=args.masked, tau_max=args.tau)
+                                    masked=args.masked, tau_max=args.tau, batch=args.batch)
     return flows.reduced_flow(args.dist, args.d, args.T, *start, tau_max=args.tau)
 
 
@@ -145,6 +177,9 @@ def format_text(res):
             lines.append(f"{key}: {res.extra[key]}")
     if "analysis" in res.extra:
         lines += _analysis_lines(res.extra["analysis"], res.extra["best_on_set_loss"])
+    check = res.extra.get("exact_comparison")
+    if check is not None:
+        lines.append(format_comparison(check))
     lines.append(f"time: {res.seconds:.3g} s")
     return "\n".join(lines)
 
@@ -210,10 +245,58 @@ def _figures(res, args):
     return written
 
 
+def format_comparison(c):
+    """One line: the sampled result against the exact value, and the verdict."""
+    if c["verdict"] == "none":
+        return f"verdict: none ({c['reason']})"
+    return (f"verdict: {c['verdict'].upper()} with the exact value: sampled ab {c['sampled_ab']:.8g}, exact "
+            f"{c['exact_ab']:.8g} ({c['exact_what']}), |difference| {c['difference']:.3g} vs tolerance "
+            f"{c['tolerance']:.3g} = {c['tolerance_rule']} (SE {c['sampling_se']:.3g}: {c['se_method']})")
+
+
+def exact_comparison(args, res):
+    """The --empirical verdict (see mesacheck.numeric.empirical_check); verdict 'none' with the reason
+    when there is no exact value or the flow did not reach its end."""
+    from mesacheck.numeric import empirical_check, flows
+    from mesacheck.symbolic.invariance import law_invariant
+
+    dist = flows._dist(args.dist)
+    if res.status == "failed" or (args.tau is None and not res.converged):
+        return {"verdict": "none", "reason": f"the sampled flow did not reach its end (status {res.status})"}
+    if not dist.is_exchangeable or not law_invariant(dist, args.d):
+        return {"verdict": "none", "reason": "no exact value: the set A = aI, B = bI is not invariant for "
+                f"{dist.spec}, so the full flow's limit is not u*; compare with --full (exact moments)"}
+    if args.dense_init is not None:
+        return {"verdict": "none", "reason": "no exact value for a dense Gaussian start"}
+    a0, b0 = args.init
+    if args.tau is None:
+        exact = 0.0 if a0 + b0 == 0 else res.u_star
+        what = "0: start on the stable manifold a0 + b0 = 0" if a0 + b0 == 0 else "u* = R/Q, exact"
+        se, info = empirical_check.limit_se(args.batch)
+    else:
+        tau = float(res.times[-1])
+        exact = flows.reduced_flow(dist, args.d, args.T, a0, b0, tau_max=tau).ab_limit
+        what = f"exact population flow at tau = {tau:.6g} (reduced flow, Radau rtol 1e-10)"
+
+        def run_flow(sub, tau):
+            return flows.empirical_flow(dist, args.d, args.T, sub.m, args.init, args.seed, masked=args.masked,
+                                        tau_max=tau, batch=sub, sampling_error=False).ab_limit
+        se, info = empirical_check.batch_means_se(run_flow, args.batch, tau)
+    out = empirical_check.compare(res.ab_limit, exact, res.u_star, se)
+    out.update(info, exact_what=what)
+    if out["verdict"] == "none":
+        out["reason"] = f"no sampling error estimate ({info['se_method']})"
+    return out
+
+
 def run(args):
-    """Integrate or iterate, print text or JSON, optionally plot. Exit 0, or 4 when GD diverges."""
+    """Integrate or iterate, print text or JSON, optionally plot. Exit 0; 4 when GD diverges or a
+    flow run to convergence did not converge (or its solver failed); 1 when --empirical disagrees
+    with the exact value."""
     _validate(args)
     res = compute(args)
+    if args.empirical and not args.gd:
+        res.extra["exact_comparison"] = exact_comparison(args, res)
     written = _figures(res, args)
     seed = args.seed if (args.empirical or args.dense_init is not None) else None
     if args.json:
@@ -227,4 +310,10 @@ def run(args):
         print(format_gd(res) if args.gd else format_text(res))
         for path in written:
             print(f"wrote {path}")
-    return EXIT_NUMERIC if (args.gd and res.status == "diverged") else EXIT_OK
+    if args.gd:
+        return EXIT_NUMERIC if res.status == "diverged" else EXIT_OK
+    if res.status == "failed" or (args.tau is None and not res.converged):
+        return EXIT_NUMERIC
+    if res.extra.get("exact_comparison", {}).get("verdict") == "disagree":
+        return EXIT_CHECK_FAILED
+    return EXIT_OK

@@ -2,7 +2,8 @@
 import sys
 import time
 
-from mesacheck.cli.common import int_at_least
+from mesacheck import fileio, resources
+from mesacheck.cli.common import add_memory_option, int_at_least
 from mesacheck.output.jsonout import dumps
 from mesacheck.output.reproduce_report import DEFAULT_OUT
 
@@ -40,6 +41,7 @@ def add_parser(subparsers):
                         "per-epoch across-replicate standard errors (default 1)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--seed", type=int_at_least(0), default=0, help="simulator seed (default 0)")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -82,6 +84,9 @@ def run(args):
         return 0
     names = list(EXPERIMENTS) if args.name == "all" else [get_experiment(args.name).name]
     check_output_dir(args.out, "--out")
+    for name in names:
+        resources.check_memory(resources.reproduce_peak_bytes(name, args.quick), args.max_memory,
+                               f"reproduce {name}")
     start = time.perf_counter()
     result = run_all(names, quick=args.quick, seed=args.seed, replicates=args.replicates, progress=True)
     result["se_note"] = _se_note(args.replicates)

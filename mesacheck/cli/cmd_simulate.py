@@ -2,8 +2,10 @@
 import math
 import os
 
-from mesacheck.cli.common import bounded_positive_float, check_writable, int_at_least, pair_of_floats, positive_float
-from mesacheck.errors import InputError
+from mesacheck import fileio, resources
+from mesacheck.cli.common import (add_memory_option, bounded_positive_float, int_at_least, pair_of_floats,
+                                  positive_float)
+from mesacheck.errors import EXIT_NUMERIC, InputError
 from mesacheck.output.jsonout import dumps
 
 MAX_TABLE_ROWS = 21
@@ -19,7 +21,7 @@ def add_parser(subparsers):
         "a*b, the last-position ratio and the test loss. Ratio = mean of Re(yhat_{T-1,j} / x_{T,j}) over the "
         "test (sequence, coordinate) pairs with x_{T,j} != 0. Engine: the fused epoch (running prefix sums, "
         "both cores; the first call for a new d compiles a kernel, cached on disk). Negative values need '=', "
-        "e.g. --init=-0.5,1.",
+        "e.g. --init=-0.5,1. Exit code 4 when the run diverges.",
     )
     parser.add_argument("--dist", required=True, metavar="SPEC",
                         help="initial-token distribution spec, e.g. gaussian:sigma=1 (see 'mesacheck dists')")
@@ -45,6 +47,7 @@ def add_parser(subparsers):
                         "matrices; same numbers to round-off, for cross-checks)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--out", metavar="FILE.npz", help="also write the metrics and final matrices to FILE.npz")
+    add_memory_option(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -89,18 +92,22 @@ def format_text(result):
 
 
 def run(args):
-    """Run the simulation and print text or JSON; write --out if asked."""
+    """Run the simulation and print text or JSON; write --out if asked. Exit 4 when it diverged."""
     from mesacheck.numeric.simulator import DIVERGENCE_FACTOR, simulate
 
     if args.out is not None:
-        check_writable(args.out, "--out")
+        args.out = fileio.check_output_path(args.out, "--out", suffixes=(".npz",))
+    resources.check_memory(resources.simulate_peak_bytes(args.m, args.m_test, args.T, args.d, args.epochs,
+                                                         args.eval_every, args.complex_params),
+                           args.max_memory, f"simulate (m={args.m}, m_test={args.m_test}, T={args.T}, d={args.d})")
     result = simulate(
         args.dist, args.d, args.T, args.m, args.lr, args.epochs, init=args.init, dense_std=args.dense_init,
         masked=args.masked, seed=args.seed, eval_every=args.eval_every, m_test=args.m_test, progress=True,
         complex_params=args.complex_params, engine=args.engine,
     )
     if args.out is not None:
-        result.save_npz(args.out)
+        with fileio.atomic_path(args.out) as tmp:
+            result.save_npz(tmp)
     if args.json:
         print(dumps(result.to_json_dict(), argv=args.argv, seed=args.seed,
                     tolerances={"divergence_loss_factor": DIVERGENCE_FACTOR}))
@@ -108,4 +115,4 @@ def run(args):
         print(format_text(result))
         if args.out is not None:
             print(f"wrote {args.out}")
-    return 0
+    return EXIT_NUMERIC if result.status == "diverged" else 0

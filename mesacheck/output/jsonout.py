@@ -48,3 +48,31 @@ def document(payload, argv=None, seed=None, tolerances=None):
 def dumps(payload, argv=None, seed=None, tolerances=None):
     """Serialise a payload as deterministic JSON text (sorted keys, indent 2)."""
     return json.dumps(document(payload, argv, seed, tolerances), sort_keys=True, indent=2)
+
+
+#: keys that hold wall-clock times (they differ between runs of the same command).
+TIMING_KEYS = ("seconds",)
+
+
+def split_timings(obj, path="", keys=TIMING_KEYS):
+    """(``obj`` without any key in ``keys`` at any depth, {json-path: value} of what was removed).
+
+    For byte-identical JSON from equal commands: wall-clock times are left out, or gathered
+    under one key the caller chooses to add.
+    """
+    removed = {}
+
+    def strip(o, where):
+        if isinstance(o, dict):
+            out = {}
+            for k, v in o.items():
+                if k in keys:
+                    removed[f"{where}/{k}"] = v
+                else:
+                    out[k] = strip(v, f"{where}/{k}")
+            return out
+        if isinstance(o, (list, tuple)):
+            return [strip(v, f"{where}/{i}") for i, v in enumerate(o)]
+        return o
+
+    return strip(obj, path), removed
