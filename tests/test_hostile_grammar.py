@@ -82,8 +82,12 @@ VERIFY = ["verify", "C1", "--quick"]
 LATEX = ["latex", "C1", "-o", "report.tex"]
 FLOW = ["flow", "--dist", "sparse:c=1", "--d", "2", "--T", "10", "--init", "0.1,0.1"]
 REPRODUCE = ["reproduce", "gaussian-1", "--quick", "--out", "rep/"]
+SWEEP = ["sweep", "derive-limit", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "10", "--out",
+         "sweep-out/", "--serial", "--quiet"]
+SWEEP_SIM = ["sweep", "simulate", "--dist", "gaussian:sigma=1", "--d", "2", "--T", "6", "--lr", "0.01",
+             "--epochs", "2", "--m", "20", "--m-test", "10", "--out", "sweep-out/", "--serial"]
 BASES = {"simulate": SIM, "bench": BENCH, "derive": DERIVE, "verify": VERIFY, "latex": LATEX,
-         "flow": FLOW, "reproduce": REPRODUCE, "dists": ["dists"]}
+         "flow": FLOW, "reproduce": REPRODUCE, "dists": ["dists"], "sweep": SWEEP}
 
 
 def with_value(base, flag, value):
@@ -148,8 +152,8 @@ def cases():
     for v in SPEC_BAD + CODE:
         if v != "gaussian:sigma=" + HUGE_INT:  # exact arithmetic: a huge scale is a valid derivation
             add("derive", with_value(DERIVE, "--dist", v))
-    add("derive", ["derive", "invariance", "--dist", "gaussian:sigma=1", "--d", "5", "--T", "10"])
-    add("derive", ["derive", "diagonal", "--dist", "gaussian:sigmas=1,2", "--d", "2", "--T", "oo"])
+    # (invariance at d = 5 and the diagonal system at T = oo are valid questions now)
+    add("derive", ["derive", "invariance", "--dist", "gaussian:sigmas=1,2,3,4,5", "--d", "5", "--T", "10"])
     add("derive", ["derive", "diagonal", "--dist", "gaussian:sigma=1", "--d", "d", "--T", "10"])
     add("derive", ["derive", "limit", "--dist", "gaussian:sigmas=1,2,3", "--d", "2", "--T", "10"])
     add("derive", ["derive", "limit", "--dist", "gaussian:sigmas=1,2", "--d", "d", "--T", "10"])
@@ -191,6 +195,44 @@ def cases():
     for v in ["no-such-law", "gaussian:sigma=-1", 'gaussian:sigma=__import__("os")', "${IFS}", ";rm -rf /",
               "gaussian:sigma=nan", "lambda: 1", "gaussian:sigma=s", "iid"]:
         add("flow", with_value(FLOW, "--dist", v))
+    # ---- sweep (every bad word of a list, family or option is bad input; only a family's own
+    # refused laws become refused rows, which is not what these cases are) ----
+    for what in ["nope", "", "LIMIT", "derive", "__import__('os').system('touch /tmp/PWNED')", ";rm -rf /"]:
+        add("sweep", [SWEEP[0], what] + SWEEP[2:])
+    for v in ["0", "-1", "65", HUGE_INT, "x", "1.5", "", "nan", "inf", "oo", "2..", "..3", "1..1000000",
+              "2..8:0", "8..2", "1,,2", "1;rm -rf /", "__import__('os')", "10**100", "1e999999999"]:
+        add("sweep", with_value(SWEEP, "--d", v))
+    for v in ["2", "0", "-1", str(10**6 + 1), HUGE_INT, "nan", "-oo", "ooo", "3.5", "", "10**100", "3..",
+              "__import__('os').system('touch /tmp/PWNED')"]:
+        add("sweep", with_value(SWEEP, "--T", v))
+    for v in SPEC_BAD + CODE + [
+            "gaussian:sigmas=1..3", "gaussian:sigma=(1-q)", "gaussian:sigma=1; p=0.5",
+            "mixture:p*[1,0]+(1-p)*[0,1]; p=__import__('os')", "mixture:1-p*[1,0]+p*[0,1]; p=1/2",
+            "mixture:p*[1,0]+(1-p)*[0,1]; d=1/2", "gaussian:sigma=s; s=1; s=2", "gaussian:sigma=1..",
+            "mixture:p*[1,0]+(1-p)*[0,1]; p=0..1:0", "gaussian:sigma=0.5,1; sigma=2"]:
+        if v != "gaussian:sigma=" + HUGE_INT:  # exact arithmetic: a huge scale is a valid derivation
+            add("sweep", with_value(SWEEP, "--dist", v))
+    for flag, v in [("--lr", "0.01"), ("--seed", "1"), ("--init", "0.1,0.1"), ("--epochs", "3"), ("--m", "5")]:
+        add("sweep", SWEEP + [flag, v])  # options the WHAT does not take
+    for flag, bads in {"--budget": ["0", "-1", "nan", "inf", "x"], "--memory": ["0", "-5", "nan", "x"],
+                       "--workers": ["0", "-1", "x", "1.5"], "--max-points": ["0", "x"],
+                       "--time-limit": ["0", "-1", "inf"], "--plot-x": ["bogus", "__import__('os')"],
+                       "--plot-lines": ["nope"], "--plot-metric": ["bogus", "Q"],
+                       "--scheduler": ["x", "localhost:8786", "http://127.0.0.1:1", ";rm -rf /"]}.items():
+        for v in bads:
+            argv = with_value(SWEEP, flag, v)
+            add("sweep", [a for a in argv if a != "--serial"] if flag == "--scheduler" else argv)
+    for path in ["/proc/nope/x", "/nonexistent_dir/out/", "/proc/version", ""]:
+        add("sweep", with_value(SWEEP, "--out", path))
+    add("sweep", SWEEP[:-3])  # no --out
+    add("sweep", ["sweep"])
+    for flag, bads in {"--lr": ["0", "-1", "nan", "1e-400", "x", "2", "0..1"], "--epochs": ["-1", "x"],
+                       "--init": ["1", "a,b", "nan,1", "1,2,3", "1e309,1", "(0.1,0.1)"],
+                       "--seed": ["-1", "x", "1.5", str(2**32)]}.items():
+        for v in bads:
+            add("sweep", with_value(SWEEP_SIM, flag, v))
+    add("sweep", [a for a in SWEEP_SIM if a not in ("--epochs", "2")])  # simulate needs --epochs
+    add("sweep", [a for a in SWEEP_SIM if a not in ("--lr", "0.01")])  # and --lr
     # ---- reproduce ----
     for fig in ["no-such-figure", "", "__import__('os').system('touch /tmp/PWNED')", "${IFS}", ";rm -rf /",
                 "../../etc/passwd"]:

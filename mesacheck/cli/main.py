@@ -56,7 +56,7 @@ class HelpFormatter(argparse.HelpFormatter):
     """argparse's formatter, except that the exit-code table keeps its line breaks."""
 
     def _fill_text(self, text, width, indent):
-        if text.startswith("exit codes:"):
+        if "exit codes:" in text:  # an epilog: examples and the exit-code table keep their lines
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
 
@@ -86,6 +86,9 @@ def build_parser():
     for sub_parser in sub.choices.values():
         if sub_parser.epilog is None:
             sub_parser.epilog = EXIT_CODES_HELP
+        elif "exit codes:" not in sub_parser.epilog:
+            sub_parser.epilog = sub_parser.epilog.rstrip() + "\n\n" + EXIT_CODES_HELP
+        if not issubclass(sub_parser.formatter_class, argparse.RawDescriptionHelpFormatter):
             sub_parser.formatter_class = HelpFormatter
     return parser
 

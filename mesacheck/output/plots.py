@@ -60,7 +60,7 @@ def _theory_window(runs, key, theory):
 
 
 def plot_runs(path, runs, key, ylabel, title, theory=(), flow_key=None, logy=False, band_key=None,
-              popgd_key=None, note=None):
+              popgd_key=None, note=None, vector_beside=True):
     """One curve per run: simulated ``run[key]`` vs ``run['epoch']`` (solid), a band of +-2
     ``run[band_key]`` (across-replicate standard error) when given, the population flow
     ``run[flow_key]`` at tau = epoch * lr (dashed) and population gradient descent
@@ -116,10 +116,10 @@ def plot_runs(path, runs, key, ylabel, title, theory=(), flow_key=None, logy=Fal
         rows = (len(handles) + ncol - 1) // ncol
         if notes:
             fig.text(0.02, -0.03 - 0.05 * rows, "\n".join(notes), fontsize=6, ha="left", va="top", wrap=True)
-        return save(fig, path)
+        return save(fig, path, vector_beside)
 
 
-def plot_deviations(path, labels, deviations, title, converged=None, limit=2.0, clip=10.0):
+def plot_deviations(path, labels, deviations, title, converged=None, limit=2.0, clip=10.0, vector_beside=True):
     """Horizontal bars: one deviation (in standard errors) per label, on a LINEAR axis clipped at
     +-``clip`` (a longer bar ends in an arrow; every value is written beside its bar), with
     +-``limit`` marked. ``converged`` (one bool or None per label): runs that are not converged are
@@ -156,10 +156,10 @@ def plot_deviations(path, labels, deviations, title, converged=None, limit=2.0, 
                       f"written; dotted: +-{limit:g})")
         ax.set_title(title)
         ax.grid(axis="y", visible=False)
-        return save(fig, path)
+        return save(fig, path, vector_beside)
 
 
-def plot_heatmaps(path, pairs, title):
+def plot_heatmaps(path, pairs, title, vector_beside=True):
     """Learned matrices: ``pairs`` is a list of (caption, W^KQ (2d x 2d), W^PV (d x 2d)), one row
     of two panels each, on ONE colour scale symmetric about 0 for the whole figure, blocks drawn
     and named, coordinates 1-indexed."""
@@ -185,7 +185,7 @@ def plot_heatmaps(path, pairs, title):
         cbar = fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02)
         cbar.set_label(f"entry (one scale, symmetric about 0; |max| = {lim:.3g})")
         fig.suptitle(title)
-        return save(fig, path)
+        return save(fig, path, vector_beside)
 
 
 def plot_flow(path, result):

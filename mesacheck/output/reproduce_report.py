@@ -1,70 +1,25 @@
 """Files of ``mesacheck reproduce``: figures, one JSON per configuration, the summary (CSV + JSON + PNG).
 
 Output safety: :func:`check_output_dir` validates the folder before any computation (creating
-nothing); :func:`staged_directory` writes everything into a private temporary folder beside the
+nothing); :func:`mesacheck.fileio.output_directory` writes everything into a private temporary folder beside the
 target and, only at the end, renames it into place (a new folder appears complete, or not at all)
 or, if the folder already exists, moves each file in with an atomic rename; on any failure or
 interrupt the temporary folder is removed, so nothing partial is left behind.
 """
-from contextlib import contextmanager
 import csv
 import io
 import math
 import os
-import shutil
-import tempfile
 
-from mesacheck.errors import InputError
+from mesacheck import fileio
 from mesacheck.fileio import write_text
 
 DEFAULT_OUT = "mesacheck-reproduce"
 
 
 def check_output_dir(path, option="--out"):
-    """Validate an output folder before computing; return its absolute path. Creates nothing.
-
-    Refuses: an empty name, a symbolic link, an existing non-folder, an unwritable folder, a
-    missing or unwritable parent folder.
-    """
-    if not isinstance(path, str) or not path or "\0" in path:
-        raise InputError(f"{option}: expected a folder name, got {path!r}")
-    shown = path if len(path) <= 80 else path[:77] + "..."
-    full = os.path.abspath(path)
-    if os.path.islink(full):
-        raise InputError(f"{option} {shown!r} is a symbolic link; give the real path")
-    if os.path.exists(full):
-        if not os.path.isdir(full):
-            raise InputError(f"{option} {shown!r} exists and is not a folder")
-        if not os.access(full, os.W_OK | os.X_OK):
-            raise InputError(f"{option} {shown!r} is not writable")
-        return full
-    parent = os.path.dirname(full)
-    if not os.path.isdir(parent):
-        raise InputError(f"{option} {shown!r}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{option} {shown!r}: folder {parent} is not writable")
-    return full
-
-
-@contextmanager
-def staged_directory(path):
-    """Yield a temporary folder beside ``path``; on success move its files to ``path`` (see module doc)."""
-    full = os.path.abspath(path)
-    tmp = tempfile.mkdtemp(prefix=".mesacheck-reproduce-", dir=os.path.dirname(full))
-    try:
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        if not os.path.exists(full):
-            os.chmod(tmp, 0o777 & ~umask)
-            os.rename(tmp, full)
-            tmp = None
-        else:
-            for name in sorted(os.listdir(tmp)):
-                os.replace(os.path.join(tmp, name), os.path.join(full, name))
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    """Validate the output folder before any computation (see :func:`mesacheck.fileio.check_output_dir`)."""
+    return fileio.check_output_dir(path, option)
 
 
 def _fmt(value, digits=6):
@@ -156,7 +111,7 @@ def write_report(out, result, argv=None, seed=None, tolerances=None):
     from mesacheck.output.jsonout import dumps
 
     files = []
-    with staged_directory(out) as folder:
+    with fileio.output_directory(out) as folder:
         for p in result["experiments"]:
             files += _figures(p, folder)
             fn = f"{p['experiment']}.json"

@@ -1,9 +1,9 @@
 """The one figure style of mesacheck, and the one way figures are written.
 
 Sizes fit a two-column paper: ``COLUMN`` (3.25 in) for one column, ``TEXT`` (6.75 in) across
-both. Fonts are sized for print at that width (8 pt text, 7 pt ticks and legends). Every figure is
-written twice, atomically (:mod:`mesacheck.fileio`): the PNG asked for and a vector PDF beside it
-(same name, ``.pdf``), or just the vector file when the name asks for .pdf or .svg. The style is
+both. Fonts are sized for print at that width (8 pt text, 7 pt ticks and legends). Figures are
+written atomically (:mod:`mesacheck.fileio`) in the format of the name asked for (.png, or vector
+.pdf / .svg); the figures `reproduce` writes into its folder come as a PNG and a vector PDF. The style is
 applied through a context (``with style():``), never by changing matplotlib's global state.
 """
 import io
@@ -39,14 +39,17 @@ def style():
         yield
 
 
-def save(fig, path):
-    """Write ``fig`` to ``path`` (.png: and a vector .pdf beside it; .pdf / .svg: that file only),
-    atomically; close the figure; return the list of paths written."""
+def save(fig, path, vector_beside=False):
+    """Write ``fig`` to ``path`` in the format of its suffix (.png, .pdf, .svg), atomically; with
+    ``vector_beside`` (figures written into a folder the user asked for) also a vector .pdf beside
+    a .png. Closes the figure; returns the list of paths written."""
     from mesacheck.fileio import check_output_path
 
     base, ext = os.path.splitext(path)
     ext = ext.lower()
-    targets = [(path, ext[1:])] if ext in VECTOR else [(path, "png"), (base + ".pdf", "pdf")]
+    targets = [(path, ext[1:] or "png")]
+    if vector_beside and ext not in VECTOR:
+        targets.append((base + ".pdf", "pdf"))
     for target, _ in targets[1:]:  # the companion file is validated like the one asked for
         check_output_path(target, "figure")
     written = []
