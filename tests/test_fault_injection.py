@@ -132,6 +132,14 @@ def f_gradient_offdiag_dropped(mp):
     _gradient_fault(mp, edit)
 
 
+def f_gradient_common_zero(mp):
+    """Every gradient entry times (W^PV_11 - 7/5): a spurious line of stationary points b = 7/5."""
+    def edit(d, P, K, gP, gK):
+        gP[:, :] = gP * (P[0, 0] - sympy.Rational(7, 5))
+        gK[:, :] = gK * (P[0, 0] - sympy.Rational(7, 5))
+    _gradient_fault(mp, edit)
+
+
 def f_gradient_scaled(mp):
     def edit(d, P, K, gP, gK):
         gP[:, :] = gP * (1 + EPS)
@@ -295,7 +303,7 @@ def fault_for(check):
     if kind == "reduction":
         return "gradient_offdiag_dropped" if route1 == "none" else "gradient_spurious"
     if kind == "complex-parameters":
-        return "complex_gradient_spurious" if route1 == "True" else "complex_gradient_real_only"
+        return "complex_gradient_spurious" if route1 == "yes" else "complex_gradient_real_only"
     if kind == "limit" and "u_1" in check.compared[0][0]:
         return "stationary_scaled"
     if kind == "limit" and "i.i.d." in check.route2:
@@ -312,7 +320,7 @@ def fault_for(check):
         "ratio-symbolic": "ratio_scaled", "ratio": "ratio_scaled", "ratio-mc": "ratio_stats_scaled",
         "loss-at-limit": "limit_scaled", "loss-enumeration": "constant_shifted",
         "training": "model_gradient_flipped", "offdiag-gradient": "gradient_scaled",
-        "no-vanilla": "gradient_offdiag_dropped", "full-flow": "tensor_offdiag_dropped",
+        "no-vanilla": "gradient_common_zero", "full-flow": "tensor_offdiag_dropped",
         "masked-flow": "limit_scaled", "stationary-flow": "stationary_scaled",
         "stationary-enumeration": "stationary_scaled", "paper-full-flow": "tensor_offdiag_dropped",
         "paper-full-flow-masked": "constant_shifted", "paper-two-routes": "metric_factor_dropped",

@@ -22,6 +22,9 @@ FORBIDDEN = {
     "**": re.compile(r"\*\*"), "harmonic(": re.compile(r"harmonic\("), "Eq(": re.compile(r"Eq\("),
     "True": re.compile(r"\bTrue\b"), "False": re.compile(r"\bFalse\b"), "sqrt(": re.compile(r"sqrt\("),
     "oo": re.compile(r"\boo\b"), "conjugate(": re.compile(r"conjugate\("),
+    # SymPy function names set upright by the prose converter, and Python tuples
+    "mathrm function": re.compile(r"\\mathrm\{(?:harmonic|sqrt|exp|log|Abs|re|im|conjugate|Rational|Integer|Float)\}"),
+    "tuple": re.compile(r"\(\s*[^(),\s]+,\s*\)"),
     # a Dummy printed by SymPy's own printer: _T, _a_0 after a space, bracket or operator
     "Dummy prefix": re.compile(r"(?:^|[\s(\[{+\-/=,]|(?<!\^)\*)_[A-Za-z]"),
 }
@@ -83,6 +86,7 @@ def test_c1_document_text():
 def test_forbidden_patterns_are_detected():
     """The greps can fail: each pattern fires on what it is meant to catch."""
     for bad in ("x**2", "harmonic(98)", "Eq(a, 0)", "True", "False", "sqrt(2)", "T -> oo", "(_T - 2)",
+                r"e_{3}(3/(\mathrm{harmonic}(3) + 15))", "t = (3,)",
                 "conjugate(x)", "2*_a", "{_b}"):
         assert forbidden_in(bad), bad
     for good in (r"u^*_T", r"x_T", r"\texttt{reduction\_for}", r"\sqrt{2}", "root", r"\footnotesize"):

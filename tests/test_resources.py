@@ -67,7 +67,8 @@ def assert_close(estimate, measured, what):
 def test_simulate_estimate(m, m_test, T, d, epochs):
     from mesacheck.numeric.simulator import simulate
 
-    simulate("gaussian:sigma=1", 2, 5, 10, 0.01, 1, m_test=10, progress=False)  # imports and caches first
+    # imports, caches and the numba kernel for this d first (compiling allocates ~60 MiB of objects)
+    simulate("gaussian:sigma=1", d, 5, 10, 0.01, 1, m_test=10, progress=False)
     measured = traced_peak(lambda: simulate("gaussian:sigma=1", d, T, m, 0.01, epochs, m_test=m_test, progress=False))
     assert_close(resources.simulate_peak_bytes(m, m_test, T, d, epochs), measured, f"simulate {(m, m_test, T, d)}")
 
@@ -76,7 +77,7 @@ def test_simulate_estimate(m, m_test, T, d, epochs):
 def test_empirical_flow_estimate(m, T, d, tau, second):
     from mesacheck.numeric.flows import empirical_flow
 
-    empirical_flow("sparse:c=1", 2, 5, 10, (0.1, 0.1), 0, tau_max=0.01)
+    empirical_flow("sparse:c=1", d, 5, 10, (0.1, 0.1), 0, tau_max=0.01)  # numba kernel for this d first
     measured = traced_peak(lambda: empirical_flow("sparse:c=1", d, T, m, (0.1, 0.1), 0, tau_max=tau,
                                                   sampling_error=second))
     assert_close(resources.empirical_flow_peak_bytes(m, T, d, tau is not None, second), measured,
@@ -108,7 +109,7 @@ print(json.dumps({{"peak": hwm() - base}}))
 def test_bench_estimate():
     """bench traces its own memory (tracemalloc), so it is measured by peak RSS in a child."""
     m, T, d = 3000, 100, 5
-    code = RSS_DELTA.format(setup="from mesacheck.cli.cmd_bench import benchmark\nbenchmark(20, 5, 2, 1, 0)",
+    code = RSS_DELTA.format(setup=f"from mesacheck.cli.cmd_bench import benchmark\nbenchmark(20, 5, {d}, 1, 0)",
                             work=f"benchmark({m}, {T}, {d}, 1, 0)")
     assert_close(resources.bench_peak_bytes(m, T, d), child_peak(code), f"bench {(m, T, d)}")
 
@@ -130,7 +131,9 @@ def test_reproduce_estimate(name, tmp_path):
     code = ("import gc, json, tracemalloc\n"
             "from mesacheck.numeric.reproduce import run_experiment, theory\n"
             "from mesacheck.setting.distributions import parse_dist\nimport mesacheck.output.plots\n"
+            "from mesacheck.numeric.simulator import simulate\n"
+            "simulate('gaussian:sigma=1', 5, 5, 10, 0.01, 1, m_test=10, progress=False)\n"  # numba kernel
             "theory(parse_dist('sparse:c=1')); gc.collect(); tracemalloc.start()\n"
-            f"run_experiment({name!r}, quick=True, out={str(tmp_path)!r}, progress=False)\n"
+            f"run_experiment({name!r}, quick=True, progress=False)\n"
             "print(json.dumps({'peak': tracemalloc.get_traced_memory()[1]}))")
     assert_close(resources.reproduce_peak_bytes(name, True), child_peak(code), f"reproduce {name}")

@@ -3,6 +3,8 @@ equal to the single library calls, resume without recomputation, failing points 
 their reason, the output files, the plot, and the command line."""
 import json
 import os
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -238,3 +240,18 @@ def test_an_interrupted_sweep_keeps_its_finished_points(tmp_path, counted, monke
     monkeypatch.setattr(execute, "run_point", real)
     done = sweep(*grid, out=str(tmp_path), **SERIAL)
     assert len(done) == 4 and done.attrs["computed"] == 2 and len(set(counted())) == len(counted()) == 4
+
+
+def test_simulate_point_after_a_parallel_region_in_the_parent():
+    """A sweep point is forked; a parent that has run the parallel fused kernel (m >= 2048 uses
+    both threads) must not make the child abort (GNU OpenMP does: numba uses its workqueue layer).
+    In a fresh interpreter, so that the parent's state does not depend on the test order."""
+    code = ("from mesacheck.numeric.simulator import simulate\n"
+            "simulate('gaussian:sigma=1', 2, 5, 3000, 0.01, 2, m_test=3000, progress=False)\n"
+            "from mesacheck.sweep import sweep\n"
+            "df = sweep('simulate', 'gaussian:sigma=1', '2', '5', lr='0.01', seed='0', epochs=2, m=3000,\n"
+            "           m_test=3000, scheduler='serial', progress=False)\n"
+            "print(df['status'][0], df['reason'][0])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "ok", proc.stdout

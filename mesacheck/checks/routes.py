@@ -153,11 +153,12 @@ def add_test_error(rep, tag, law, d, uval, ts):
         from mesacheck.symbolic.symbols import t as t_sym
         outs = []
         for t in ts:  # at the learned u and away from it (at u* the error may vanish identically)
-            for uv in (uval, sympy.Rational(1, 2) * uval, 2 * uval):
+            for name, uv in (("u*", uval), ("u* / 2", sympy.Rational(1, 2) * uval), ("2 u*", 2 * uval)):
                 exact = quadrature.exact_test_error(law, d, on_set(d, u=fl(uv)), t).value
-                outs.append(close(f"e_{t}({uv})", fl(e.xreplace({u: uv, t_sym: t})), exact, ENUM_RTOL, 1e-14))
+                outs.append(close(f"e_{t}({name})", fl(e.xreplace({u: uv, t_sym: t})), exact, ENUM_RTOL, 1e-14))
         return all_of(*outs)
-    rep.add(f"test-error[{tag}]", f"{law.spec}: test error E||yhat_t - x_(t+1)||^2 at t = {ts} (d={d})",
+    at = " and ".join(f"t = {x}" for x in ts)
+    rep.add(f"test-error[{tag}]", f"{law.spec}: test error E||yhat_t - x_(t+1)||^2 at {at} (d={d})",
             "enumeration", "e_t(u) = 2 (g_(T=t+1)(u) - g_(T=t)(u)) from the loss closed form", ENUMERATION,
             f"rel {ENUM_RTOL:g}", go)
 

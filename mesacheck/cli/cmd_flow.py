@@ -81,10 +81,6 @@ def _validate(args):
         raise InputError("--lr and --epochs go with --gd")
     if args.tau is not None and (args.tau > 1e6 or args.gd):
         raise InputError("--tau must be <= 1e6 and does not apply to --gd")
-    if args.full or (args.gd and args.system == "full"):
-        from mesacheck.numeric.class_tensors import check_budget
-
-        check_budget(args.d)
     if max(abs(init[0]), abs(init[1])) > 1e6:
         raise InputError(f"--init {init[0]:g},{init[1]:g} is too large: |a0|, |b0| must be <= 1e6")
     for opt in ("plot", "heatmap"):
@@ -112,6 +108,11 @@ def _check_law_and_cost(args):
         check_finite_variance(dist)
         need = resources.empirical_flow_peak_bytes(args.m, args.T, args.d, tau_given=args.tau is not None)
         resources.check_memory(need, args.max_memory, f"flow --empirical (m={args.m}, T={args.T}, d={args.d})")
+    elif args.full or (args.gd and args.system == "full"):
+        # the tensors are built here, under the budget just checked (the library's default budget
+        # would otherwise apply); the flow then finds them in the cache
+        args.tensor_budget = resources.check_memory(resources.full_tensor_peak_bytes(args.d, args.T),
+                                                    args.max_memory, f"flow --full (d={args.d}, T={args.T})")
 
 
 def _start(args):
@@ -127,6 +128,8 @@ def compute(args):
     from mesacheck.numeric import flows
 
     start = _start(args)
+    if getattr(args, "tensor_budget", None) is not None:
+        flows.population_tensors(args.dist, args.d, args.T, budget=args.tensor_budget)
     if args.gd:
         from mesacheck.numeric.population_gd import population_gd
 

@@ -182,6 +182,11 @@ def population_gd_reference(dist, d, T_, init, lr, epochs, masked):
     else:
         ab, loss = out
     ab = np.asarray(ab, dtype=float)
+    if getattr(out, "status", None) == "diverged" and ab.ndim == 1 and ab.shape[0] < epochs + 1:
+        # population GD diverged at this lr: no reference after that epoch (NaN, drawn as a gap)
+        pad = np.full(epochs + 1 - ab.shape[0], np.nan)
+        ab = np.concatenate([ab, pad])
+        loss = None if loss is None else np.concatenate([np.asarray(loss, dtype=float), pad])
     if ab.shape != (epochs + 1,):
         raise InputError(f"population_gd returned {ab.shape[0] if ab.ndim == 1 else ab.shape} values of ab, "
                          f"expected {epochs + 1} (epochs 0..{epochs})")

@@ -142,6 +142,8 @@ def prose(s, specs=()):
         core = _strip(w)
         nxt = _strip(words[k + 1]) if k + 1 < len(words) else None
         first = k == 0 or words[k - 1].endswith(".")
+        if run and re.match(r"\([A-Za-z]\w*=", w):
+            flush()  # a parameter list "(d=3, T=5)" after a formula is its own group, not an argument
         if _is_english(core, bool(run), nxt, first) and not re.search(r"[=_^<>|*/]", w):
             flush()
             out.append(text_escape(w))
@@ -164,7 +166,9 @@ def math(s):
     """
     toks = [(m.lastgroup, m.group(m.lastgroup)) for m in _MTOKEN.finditer(s)]
     tex, _ = _convert(toks, 0, None)
-    return re.sub(r"(\\[A-Za-z]+) +(?=[_^(,)])", r"\1", tex).strip()
+    tex = re.sub(r"(\\[A-Za-z]+) +(?=[_^(,)])", r"\1", tex)
+    # infinity is never applied to arguments: "t -> oo (d=3)" keeps its space
+    return re.sub(r"\\infty\(", r"\\infty\\ (", tex).strip()
 
 
 def _number(n):
