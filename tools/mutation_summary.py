@@ -3,9 +3,10 @@
 Run by tools/mutation.sh after ``mutmut run``; usable on its own:
 ``python tools/mutation_summary.py [--out mutants/summary.md]``.
 
-Kill rate = killed / (tested), where tested = killed + survived + timeout; a timeout counts as
-killed (the mutant made the tests hang, which a run would notice). Mutants never run (no test
-calls the function, or not selected in this run) are counted separately, never as killed.
+Kill rate = (killed + timeout) / (killed + timeout + survived + no tests): a timeout counts as
+killed (the mutant made the tests hang, which a run would notice); a mutant of a function that no
+selected test calls ("no tests") counts as NOT killed. Mutants not selected in this run ("not
+checked") are left out of the rate and counted in their own column.
 """
 import argparse
 import json
@@ -32,25 +33,29 @@ def load(root):
 
 def summarise(results):
     """Markdown table of counts per module and the survivors; returns (text, total Counter)."""
-    lines = ["| module | mutants | run | killed | timeout | survived | not run | kill rate |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| module | mutants | run | killed | timeout | survived | no tests | not checked | kill rate |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     total = Counter()
     survivors = []
     for module, mutants in sorted(results.items()):
         c = Counter(mutants.values())
-        run = c["killed"] + c["timeout"] + c["survived"] + c["segfault"] + c["suspicious"]
+        run = c["killed"] + c["timeout"] + c["survived"] + c["segfault"] + c["suspicious"] + c["no tests"]
         if run == 0:
             continue
         total.update(c)
         rate = (c["killed"] + c["timeout"]) / run
         lines.append(f"| {module} | {len(mutants)} | {run} | {c['killed']} | {c['timeout']} | "
-                     f"{c['survived']} | {len(mutants) - run} | {rate:.1%} |")
-        survivors += sorted(n for n, s in mutants.items() if s in ("survived", "suspicious", "segfault"))
-    run = total["killed"] + total["timeout"] + total["survived"] + total["segfault"] + total["suspicious"]
+                     f"{c['survived']} | {c['no tests']} | {len(mutants) - run} | {rate:.1%} |")
+        survivors += sorted(n for n, s in mutants.items()
+                            if s in ("survived", "suspicious", "segfault", "no tests"))
+    run = (total["killed"] + total["timeout"] + total["survived"] + total["segfault"]
+           + total["suspicious"] + total["no tests"])
     if run:
         lines.append(f"| **total** | | {run} | {total['killed']} | {total['timeout']} | "
-                     f"{total['survived']} | | {(total['killed'] + total['timeout']) / run:.1%} |")
-    lines += ["", f"Survivors ({len(survivors)}):", ""] + [f"- {n}" for n in survivors]
+                     f"{total['survived']} | {total['no tests']} | | "
+                     f"{(total['killed'] + total['timeout']) / run:.1%} |")
+    lines += ["", f"Survivors, including 'no tests' ({len(survivors)}):", ""]
+    lines += [f"- {n} ({results[n.rsplit('.x', 1)[0]][n]})" for n in survivors]
     return "\n".join(lines) + "\n", total
 
 

@@ -183,7 +183,7 @@ def require(dist, d, T, system, masked=False):
                " or the masked flow (--masked)")),
     }[red.system]
     first = f": e.g. dL/d{red.evidence[0][0]} = {printing.text(red.evidence[0][1])}" if red.evidence else ""
-    what = (SYSTEM_TEXT[system] + " is" if red.system == DIAGONAL else
+    what = (SYSTEM_TEXT[system] + " is not" if red.system == DIAGONAL else
             "neither the scalar set A = aI, B = bI nor the diagonal set is")
     raise ReductionError(
         f"{what} invariant under the {red.flow} population flow for '{dist.spec}'{first}; a reduced "
