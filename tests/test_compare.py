@@ -193,3 +193,40 @@ def test_finite():
     assert finite(1) is False  # ints are not the float results the checks expect
     assert finite(np.float64(2.0)) is True
     assert math.isfinite(2.0)
+
+
+def test_zero_refuses_text_instead_of_parsing_it():
+    # user text is never handed to sympify's parser: a string is an error, not an expression
+    with pytest.raises(sympy.SympifyError):
+        _zero("x - x")
+
+
+def test_zero_of_a_nonzero_constant():
+    assert _zero(sympy.Integer(1)) is False
+    assert _zero(sympy.Integer(0)) is True
+    x = sympy.Symbol("x")
+    assert exact_equal("q", x + 1, x).passed is False  # the difference is exactly 1
+
+
+@pytest.mark.parametrize("v1,v2", [
+    ("1/3", sympy.Rational(1, 3)), (sympy.Rational(1, 3), "1/3"),
+    (("1/2", sympy.Rational(1, 4)), (sympy.Rational(1, 2), sympy.Rational(1, 4))),
+    ((sympy.Rational(1, 2), sympy.Rational(1, 4)), (sympy.Rational(1, 2), "1/4")),
+])
+def test_exact_equal_refuses_text_on_either_side(v1, v2):
+    with pytest.raises(sympy.SympifyError):
+        exact_equal("q", v1, v2)
+
+
+def test_exact_equal_elementwise_when_only_one_side_is_a_tuple():
+    # a SymPy Matrix against a list: compared entry by entry
+    assert exact_equal("v", sympy.Matrix([1, 2]), [1, 2]).passed is True
+    assert exact_equal("v", sympy.Matrix([1, 2]), [1, 3]).passed is False
+
+
+def test_close_takes_exact_sympy_numbers_on_either_side():
+    third = sympy.Rational(1, 3)
+    assert close("q", third, 1 / 3, 1e-12).passed is True
+    assert close("q", 1 / 3, third, 1e-12).passed is True
+    assert close("q", third, 0.3334, 1e-6).passed is False
+    assert close("q", [third, third], [1 / 3, 1 / 3], 1e-12).passed is True

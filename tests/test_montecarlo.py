@@ -120,3 +120,18 @@ def test_false_failure_rate_is_below_the_bound_for_a_gaussian():
     rng = np.random.default_rng(12345)
     fails = sum(not mc.compare("m", rng.normal(size=25 * 8), 0.0, 1.0, "exact").passed for _ in range(2000))
     assert fails == 0
+
+
+def test_groups_target_is_inclusive():
+    # "smallest odd B whose bound is <= target": a bound exactly equal to the target is accepted
+    p = Fraction(1, 9)
+    assert mc.groups_for(target=mc.binomial_tail(1, p)) == 1
+    assert mc.groups_for(target=mc.binomial_tail(5, p)) == 5
+
+
+def test_compare_is_inclusive_at_the_tolerance():
+    # n = 100, B = 25, c = 3, sigma^2 = 4: tol = 3 * sqrt(4 * 25 / 100) = 3 exactly
+    n = 25 * 4
+    assert mc.tolerance(4.0, n) == 3.0
+    assert mc.compare("m", np.full(n, 3.0), 0.0, 4.0, "exact").passed is True
+    assert mc.compare("m", np.full(n, 3.0 + 1e-12), 0.0, 4.0, "exact").passed is False
