@@ -210,6 +210,9 @@ def test_describe_texts():
 def test_require_accepts():
     g = parse_dist("gaussian:sigma=1")
     assert R.require(g, 2, 5, R.SCALAR).system == R.SCALAR
+    # decided for the T asked (the derivation prints "(T = 5)"), not for every T
+    assert R.require(g, 2, 5, R.SCALAR).T == 5
+    assert R.require(g, 2, "oo", R.SCALAR).T is None
     # the diagonal set contains the scalar one: a scalar law may use the diagonal system
     assert R.require(g, 2, 5, R.DIAGONAL).system == R.SCALAR
     assert R.require(parse_dist(ISSUE_MIX), 2, 5, R.DIAGONAL).system == R.DIAGONAL
@@ -234,6 +237,13 @@ def test_require_refuses_a_law_with_no_reduced_set():
     assert msg.endswith("; a reduced system would give a wrong answer - use the full flow "
                         "(`mesacheck flow --full`) or the masked flow (--masked)")
     assert "_a_2" not in msg  # the evidence is printed by the engine's printer (display names)
+    # the value shown is that of the entry named (checked against enumeration above), not another's
+    from mesacheck.symbolic import printing
+
+    evidence = dict(R.reduction_for(parse_dist(CORRELATED), 2, 5).evidence)
+    values = list(evidence.values())
+    assert len(values) > 1 and printing.text(values[1]) != printing.text(values[0])
+    assert f"e.g. dL/dA[1,2] = {printing.text(evidence['A[1,2]'])};" in msg
     # the masked flow of the same law keeps the scalar set: accepted
     assert R.require(parse_dist(CORRELATED), 2, 5, R.SCALAR, masked=True).system == R.SCALAR
     with pytest.raises(ReductionError) as exc:
@@ -242,3 +252,17 @@ def test_require_refuses_a_law_with_no_reduced_set():
         "the scalar set A = aI, B = bI (other blocks 0) is not invariant under the masked population "
         f"flow for '{UNEQUAL}'; a reduced system would give a wrong answer - use the diagonal system "
         "(`mesacheck derive diagonal`)")
+
+
+def test_require_for_the_masked_flow_does_not_suggest_the_masked_flow(monkeypatch):
+    # no law found here has no exact set under the masked flow, so the decision is stubbed to
+    # test the sentence alone
+    x = sympy.Symbol("x")
+    stub = R.Reduction(R.NONE, True, 2, 5, (("W^KQ_12[1,2]", 3 * x),))
+    monkeypatch.setattr(R, "reduction_for", lambda *args, **kw: stub)
+    with pytest.raises(ReductionError) as exc:
+        R.require(parse_dist("gaussian:sigma=1"), 2, 5, R.SCALAR, masked=True)
+    assert str(exc.value) == (
+        "neither the scalar set A = aI, B = bI nor the diagonal set is invariant under the masked "
+        "population flow for 'gaussian:sigma=1': e.g. dL/dW^KQ_12[1,2] = 3*x; a reduced system would "
+        "give a wrong answer - use the full flow (`mesacheck flow --full`)")
