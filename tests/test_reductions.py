@@ -266,3 +266,9 @@ def test_require_for_the_masked_flow_does_not_suggest_the_masked_flow(monkeypatc
         "neither the scalar set A = aI, B = bI nor the diagonal set is invariant under the masked "
         "population flow for 'gaussian:sigma=1': e.g. dL/dW^KQ_12[1,2] = 3*x; a reduced system would "
         "give a wrong answer - use the full flow (`mesacheck flow --full`)")
+
+
+def test_non_exchangeable_law_is_decided_at_its_own_d():
+    # only exchangeable laws may be decided at d = 4: here the fifth coordinate is the odd one out
+    red = R.reduction_for(parse_dist("gaussian:sigmas=1,1,1,1,2"), 5, 5)
+    assert (red.system, red.unequal_diagonal) == (R.DIAGONAL, True)
