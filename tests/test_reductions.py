@@ -272,3 +272,27 @@ def test_non_exchangeable_law_is_decided_at_its_own_d():
     # only exchangeable laws may be decided at d = 4: here the fifth coordinate is the odd one out
     red = R.reduction_for(parse_dist("gaussian:sigmas=1,1,1,1,2"), 5, 5)
     assert (red.system, red.unequal_diagonal) == (R.DIAGONAL, True)
+
+
+@pytest.mark.parametrize("spread_in", ["A", "B", "both", "none"])
+def test_scalar_test_unequal_diagonal_of_either_matrix_breaks_the_scalar_set(monkeypatch, spread_in):
+    """The decision logic alone, on stubbed gradients: unequal diagonal gradients of A, or of B,
+    or of both, each make the scalar set inexact (no law with only one of them was found)."""
+    d = 2
+
+    class StubLoss:
+        def __init__(self, dist, dd, T):
+            assert dd == d
+
+        def gradient_at(self, P, K):
+            gK, gP = sympy.zeros(2 * d, 2 * d), sympy.zeros(d, 2 * d)
+            for j in range(d):
+                gK[d + j, j] = 1 + (j if spread_in in ("A", "both") else 0)
+                gP[j, j] = 5 + (j if spread_in in ("B", "both") else 0)
+            return gP, gK
+
+    monkeypatch.setattr(R, "PopulationLoss", StubLoss)
+    ok, evidence, unequal = R._scalar_test(parse_dist(ISSUE_MIX), d, 5, False)
+    assert evidence == ()
+    assert unequal is (spread_in != "none")
+    assert ok is (spread_in == "none")
