@@ -171,6 +171,12 @@ def test_exchangeable_law_decided_at_every_d():
         assert red.system == R.NONE, d
         assert red.d == d
     assert R.reduction_for(parse_dist("gaussian:sigma=2"), 6, 5).system == R.SCALAR
+    # the refusal of an exchangeable law records its flow, T and evidence like any other
+    red = R.reduction_for(parse_dist("iid"), 3, 5)
+    assert (red.system, red.masked, red.T) == (R.NONE, False, 5)
+    assert isinstance(red.evidence, tuple) and red.evidence
+    assert red.describe().startswith("no reduced set (only the full flow is exact) is exact for the "
+                                     "unmasked flow (T = 5); the scalar set is not, because the gradient of ")
 
 
 def test_law_of_another_dimension_is_refused():
