@@ -33,7 +33,8 @@ def test_empirical_flow_cli(capsys):
 
 
 @pytest.mark.parametrize("argv", [
-    ["flow", "--dist", "gaussian:sigma=1", "--d", "12", "--T", "100", "--full"],
+    ["flow", "--dist", "gaussian:sigma=1", "--d", "12", "--T", "100", "--full", "--max-memory", "1G"],  # ~4.5 GiB
+    ["flow", "--dist", "gaussian:sigma=1", "--d", "40", "--T", "100", "--full"],  # ~1.6 TiB: over any default
     ["flow", "--dist", "bogus"],
     ["flow", "--dist", "gaussian:sigma=s", "--d", "2", "--T", "5"],
     ["flow", "--dist", "gaussian:sigmas=1,2", "--d", "2", "--T", "5"],

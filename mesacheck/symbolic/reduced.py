@@ -30,6 +30,20 @@ from mesacheck.symbolic.torus import Aff
 ONE = Aff({}, 1)
 
 
+
+#: integers above this size make SymPy's polynomial factorisation (Wang's algorithm, prime
+#: searches near the coefficient bound) take minutes: such expressions only get their content
+#: pulled out (a law's scale of 1e300 gives 600-digit moments)
+_FACTOR_MAX_DIGITS = 40
+
+
+def _factor(e):
+    """``sympy.factor`` for display, or ``sympy.factor_terms`` when a coefficient is huge."""
+    e = sympy.sympify(e)
+    big = any(max(abs(r.p), abs(r.q)) >= 10**_FACTOR_MAX_DIGITS for r in e.atoms(sympy.Rational))
+    return sympy.factor_terms(e) if big else sympy.factor(e)
+
+
 def _quad_build(s):
     """Factors of conj(yhat-part at i2) * (yhat-part at i) for coordinates r (output), k, k'."""
     i, i2 = Aff.var(I), Aff.var(I2)
@@ -59,7 +73,7 @@ def sign_for_valid_T_d(expr):
     e = e.xreplace({h: sympy.Dummy(positive=True) for h in e.atoms(sympy.harmonic)
                     if (h.args[0] - 1).is_nonnegative})
     e = sympy.simplify(e)
-    for form in (e, sympy.expand(e), sympy.factor(e)):
+    for form in (e, sympy.expand(e), _factor(e)):
         if form.is_zero:
             return 0
         if form.is_positive:
@@ -109,7 +123,7 @@ def ab_limit_from(Q, R):
         raise MesacheckError("the loss on the set does not depend on ab (Q = 0: is x_1 = 0 almost "
                              "surely?), so there is no limit of ab to derive")
     roots = sympy.solve(sympy.Eq(Q_ABS * u - R_ABS, 0), u)
-    return sympy.factor(roots[0].xreplace({Q_ABS: Q, R_ABS: R}))
+    return _factor(roots[0].xreplace({Q_ABS: Q, R_ABS: R}))
 
 
 def is_infinite_T(T):
@@ -162,9 +176,9 @@ def derive_reduced(dist, d, T, masked=False):
     dim = D_SYMBOL if not isinstance(d, int) else sympy.Integer(d)
     g = Q * u**2 / 2 - R * u + C
     der.add("loss_u", "Population loss on the set, as a function of u = ab", g, "g(u)")
-    der.add("Q", "Curvature Q = g''(u)", sympy.factor(Q), "Q")
-    der.add("R", "Slope R = -g'(0)", sympy.factor(R), "R")
-    der.add("C", "Constant C = g(0)", sympy.factor(C), "C")
+    der.add("Q", "Curvature Q = g''(u)", _factor(Q), "Q")
+    der.add("R", "Slope R = -g'(0)", _factor(R), "R")
+    der.add("C", "Constant C = g(0)", _factor(C), "C")
     signs = {"Q": sign_for_valid_T_d(Q), "R": sign_for_valid_T_d(R)}
     der.add("Q_positive", "Q > 0 for every valid T and d", signs["Q"] == 1)
     der.add("R_positive", "R > 0 for every valid T and d", signs["R"] == 1)
@@ -172,14 +186,14 @@ def derive_reduced(dist, d, T, masked=False):
     der.add("ode_general", "Entrywise gradient flow on the set (each of the d diagonal entries of A "
             "moves by -dL/dA_jj = -(1/d) dg/da), with g(u) = Q u^2/2 - R u + C", {adot: a_rate, bdot: b_rate})
     der.add("ode", "The same flow with this law's Q and R", {
-        k: sympy.factor(v.xreplace({Q_ABS: Q, R_ABS: R})) for k, v in ((adot, a_rate), (bdot, b_rate))})
+        k: _factor(v.xreplace({Q_ABS: Q, R_ABS: R})) for k, v in ((adot, a_rate), (bdot, b_rate))})
     f = (Q_ABS * u**2 / 2 - R_ABS * u).subs(u, a * b)
     # f depends on (a, b) only through ab, hence a f_a = b f_b and a^2 - b^2 is conserved.
     drift = sympy.simplify(2 * a * a_rate - 2 * b * b_rate)
     der.add("conserved", "Conserved quantity kappa = a^2 - b^2 (its derivative along the flow is "
             "2a da/dtau - 2b db/dtau = 0 since a dg/da = b dg/db)", a**2 - b**2, r"\kappa")
     der.add("conserved_drift", "d kappa / d tau along the flow", drift)
-    der.add("udot", "Evolution of u = ab", sympy.factor(a_rate * b + a * b_rate), r"\dot{u}")
+    der.add("udot", "Evolution of u = ab", _factor(a_rate * b + a * b_rate), r"\dot{u}")
     ustar = ab_limit_from(Q, R)
     der.add("ab_limit_T", "Limit of ab: the stationary value u* = R/Q", ustar, "u^*")
     if limit_T:
@@ -211,14 +225,14 @@ def _stationary(der, dim):
     eig_origin = []
     stable_dirs = []
     for val, _mult, vecs in origin.eigenvects():
-        eig_origin.extend([sympy.factor(val)] * _mult)
+        eig_origin.extend([_factor(val)] * _mult)
         if sympy.sign(val) == -1:
             stable_dirs.extend(vecs)
     der.add("eig_origin", "Eigenvalues of the Jacobian at the origin (a, b) = (0, 0): one positive, "
             "one negative, so the origin is a saddle", sympy.Tuple(*eig_origin))
     a_nz = sympy.Dummy("a", real=True, nonzero=True)
     on_curve = J.subs(b, (R_ABS / Q_ABS) / a).subs(a, a_nz)
-    eig_curve = [sympy.factor(v.subs(a_nz, a)) for v in on_curve.eigenvals(multiple=True)]
+    eig_curve = [_factor(v.subs(a_nz, a)) for v in on_curve.eigenvals(multiple=True)]
     der.add("eig_curve", "Eigenvalues at a point of the curve of equilibria ab = u*: zero along the "
             "curve, negative across it (every equilibrium on the curve attracts transversally)",
             sympy.Tuple(*eig_curve))
