@@ -62,7 +62,7 @@ def _se_note(replicates):
     method = SE_REPLICATES if replicates >= 2 else SE_DEFAULT
     return (f"SE: {method}; dev/SE = (a*b final - u*(T)) / (SE / sqrt(R)), R = {replicates}; "
             "'vs flow' / popGD: the same against the reduced population flow at the final tau / population "
-            "gradient descent (n/a until it exists), given only where the SE measures the trajectory's spread "
+            "gradient descent, given only where the SE measures the trajectory's spread "
             "(R >= 2, or a converged run); conv: the flow is within 0.1 SE of u*(T) at the final tau and the "
             "run's last step moved a*b by at most 0.01 SE "
             "(a run that is not converged deviates from u*(T) by design); SE floor 1e-10 max(1, |ab|) "

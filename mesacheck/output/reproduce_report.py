@@ -79,7 +79,7 @@ def _figures(p, folder):
     fn = f"{name}_ab.png"
     plots.plot_runs(os.path.join(folder, fn), p["runs"], "ab", "a*b = mean_j A_jj B_jj", title, ab_lines,
                     flow_key="flow_ab", band_key=band, popgd_key="popgd_ab",
-                    note=f"{flow_note}; dash-dot: population GD (when available); {se_note}")
+                    note=f"{flow_note}; dash-dot: population GD; {se_note}")
     files.append(fn)
     if p["metric"] == "test_loss":
         fn = f"{name}_test_loss.png"
