@@ -137,7 +137,7 @@ def _flows(rep, law, d, T, red):
         outs = []
         for a_0, b_0 in PAPER_INITS:
             res = reduced_flow(law, d, T, a_0, b_0)
-            outs.append(close(f"ab(oo) from ({a_0}, {b_0})", res.ab_limit, fl(ustar), FLOW_RTOL))
+            outs.append(close(f"ab(oo) from ({a_0}, {b_0})", fl(ustar), res.ab_limit, FLOW_RTOL))
         return all_of(*outs)
     rep.add("flow", "the reduced flow from the paper's three initialisations converges to u*", "numeric",
             "the derived u*", "numerical integration (Radau, rtol 1e-10) of the entrywise flow",
@@ -148,8 +148,8 @@ def _flows(rep, law, d, T, red):
         (b_on,) = sympy.solve(line.lhs.subs(a0, sympy.Rational(3, 10)), b0)
         on = reduced_flow(law, d, T, 0.3, fl(b_on))
         off = reduced_flow(law, d, T, 0.3, fl(b_on) + 0.02)
-        return all_of(close(f"ab(oo) from the line's point (0.3, {b_on})", on.ab_limit, 0.0, 0.0, 1e-8),
-                      close("ab(oo) from (0.3, b + 0.02), just off it", off.ab_limit, fl(ustar), FLOW_RTOL),
+        return all_of(close(f"ab(oo) from the line's point (0.3, {b_on})", 0.0, on.ab_limit, 0.0, 1e-8),
+                      close("ab(oo) from (0.3, b + 0.02), just off it", fl(ustar), off.ab_limit, FLOW_RTOL),
                       detail=f"derived line: {printing.text(line)}")
     rep.add("stable-manifold", "the initialisations that do not reach u* are the derived stable manifold",
             "numeric", "the derived stable manifold of the saddle at the origin (a line in (a0, b0))",

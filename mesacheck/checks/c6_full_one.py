@@ -112,8 +112,8 @@ def _flows(rep, law, d, T, masked_der):
 
     def masked():
         res = full_population_flow(law, d, T, A0B0, masked=True)
-        return all_of(close("ab(oo) of the masked flow", res.ab_limit, fl(ustar), 1e-7),
-                      close("off-set norm", res.offdiag[-1], 0.0, 0.0, 1e-12))
+        return all_of(close("ab(oo) of the masked flow", fl(ustar), res.ab_limit, 1e-7),
+                      close("off-set norm", 0.0, res.offdiag[-1], 0.0, 1e-12))
     rep.add("masked-flow", "the masked full flow converges to the derived masked u*", "numeric",
             "the derived u* of the reduced masked flow", "integration of the masked full flow (dense tensors)",
             "rel 1e-7", masked)

@@ -120,7 +120,8 @@ def _stationary_flow(rep, law, d, T, der):
         field = [ode[adots[j]] for j in range(d)] + [ode[bdots[j]] for j in range(d)]
         y, tau, norm = integrate_to_rest(field, states, [0.5] * d + [1.5] * d)
         us = y[:d] * y[d:]
-        return close("u_j at rest", us, np.array([fl(x) for x in der.get("u_limits")]), 1e-7, 1e-10)
+        # route 1 (the derived u_j) first, as in every table
+        return close("u_j at rest", np.array([fl(x) for x in der.get("u_limits")]), us, 1e-7, 1e-10)
     rep.add(f"stationary-flow[{law.spec}]", f"{law.spec}: the diagonal flow from (0.5, 1.5) reaches the derived "
             f"stationary point (d={d}, T={T})", "numeric",
             "the derived stationary u_j (" + der.get("stationary_method").split(":")[0] + ")",
