@@ -255,3 +255,11 @@ def test_simulate_point_after_a_parallel_region_in_the_parent():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "ok", proc.stdout
+
+
+def test_full_flow_point_over_the_tensor_budget_is_refused():
+    """d = 12: 24 (2d)^6 bytes = 4.3 GiB of tensors, over the library's 2 GiB: refused before
+    computing, with the estimate in the reason; d = 2 beside it runs."""
+    df = sweep("full-flow", "full-one:c=1", "2,12", "10", **SERIAL)
+    assert list(df["status"]) == ["ok", "refused"]
+    assert "4.3 GiB" in df["reason"].iloc[1]

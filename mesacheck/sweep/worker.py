@@ -93,9 +93,10 @@ def compute(payload):
 def run_point(payload):
     """One grid point: the adapter under ``payload['budget_s']`` seconds and
     ``payload['memory_mb']`` MiB, as a result record (status, reason, columns, timings, worker)."""
-    from mesacheck.sweep.tasks import prepare
+    from mesacheck.sweep.tasks import prepare, warm
 
     prepare(payload["what"])  # imports paid once per worker, not once per point
+    warm(payload["what"], int(payload["d"]))  # compiled kernels too, once per d
     start = time.perf_counter()
     outcome = run_budgeted(compute, payload, payload.get("budget_s"), payload.get("memory_mb"))
     return {
