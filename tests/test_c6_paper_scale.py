@@ -14,12 +14,6 @@ def test_paper_size_checks_pass_for_full_one():
     assert len(rep.checks) == 5 and len(rep.derivations) == 1
 
 
-def test_sampled_simulation_check_small():
-    rep = ClaimReport("C6", "simulation")
-    c6.add_sampled_simulation(rep, d=3, T=30, m=400, epochs=40, eval_every=10)
-    assert rep.passed, rep.table()
-
-
 def test_checks_can_fail():
     rep = ClaimReport("C6", "gaussian stays on the set")
     c6.add_full_flow_leaves_set(rep, law="gaussian:sigma=1", d=3, T=20)
