@@ -130,7 +130,11 @@ def test_close_records_worst_error_and_values():
     assert out.compared == [("g(1/2)", "0.25", "0.5")]
     out = close("v", np.array([1.0, 2.0]), np.array([1.0, 2.5]), 1e-9)
     assert out.detail == "v: max |route 1 - route 2| = 0.5"
-    assert out.compared == [("v", "array(2,)", "array(2,)")]
+    assert out.compared == [("v", "(1, 2)", "(1, 2.5)")]  # up to six real values are shown
+    out = close("v", np.arange(6.0), np.arange(6.0), 1e-9)
+    assert out.compared == [("v", "(0, 1, 2, 3, 4, 5)", "(0, 1, 2, 3, 4, 5)")]
+    out = close("v", np.arange(7.0), np.arange(7.0), 1e-9)  # seven or more: only the shape
+    assert out.compared == [("v", "array(7,)", "array(7,)")]
     out = close("c", 1j, 1j, 1e-9)
     assert out.compared == [("c", "array()", "array()")]
     assert close("e", np.array([]), np.array([]), 1e-9).detail == "e: max |route 1 - route 2| = 0"
@@ -166,7 +170,7 @@ def test_text_of_values():
     assert _text(sympy.Rational(1, 3)) == "1/3"
     assert _text(0.1 + 0.2) == "0.3"  # 12 significant digits
     assert _text(1.0 / 3.0) == "0.333333333333"
-    assert _text("yes") == "yes" and _text(True) == "True"
+    assert _text("yes") == "yes" and _text(True) == "yes" and _text(False) == "no"
     # a long exact number is shown as a float, a long expression with symbols is kept
     big = sympy.Rational(10**70 + 1, 3 * 10**69)
     assert _text(big) == "3.33333333333 (exact value in the JSON of `derive`)"
@@ -177,13 +181,13 @@ def test_text_of_values():
     assert _text(short) == "100000000000000000001/3"
 
 
-def test_text_boundary_at_sixty_characters():
-    # a rational whose text has exactly 60 characters is printed exactly; 61 is shown as a float
-    n60 = sympy.Rational(int("1" * 58), 7)  # "111...1/7": 58 + 2 = 60 characters
-    n61 = sympy.Rational(int("1" * 59), 7)
-    assert len(str(n60)) == 60 and len(str(n61)) == 61
-    assert _text(n60) == str(n60)
-    assert _text(n61).endswith("(exact value in the JSON of `derive`)")
+def test_text_boundary_at_forty_characters():
+    # a rational whose text has exactly 40 characters is printed exactly; 41 is shown as a float
+    n40 = sympy.Rational(int("1" * 38), 7)  # "111...1/7": 38 + 2 = 40 characters
+    n41 = sympy.Rational(int("1" * 39), 7)
+    assert len(str(n40)) == 40 and len(str(n41)) == 41
+    assert _text(n40) == str(n40)
+    assert _text(n41) == "1.5873015873e+37 (exact value in the JSON of `derive`)"
 
 
 def test_finite():
