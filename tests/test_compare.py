@@ -130,7 +130,11 @@ def test_close_records_worst_error_and_values():
     assert out.compared == [("g(1/2)", "0.25", "0.5")]
     out = close("v", np.array([1.0, 2.0]), np.array([1.0, 2.5]), 1e-9)
     assert out.detail == "v: max |route 1 - route 2| = 0.5"
-    assert out.compared == [("v", "(1, 2)", "(1, 2.5)")]  # short real arrays are shown as tuples
+    assert out.compared == [("v", "(1, 2)", "(1, 2.5)")]  # up to six real values are shown
+    out = close("v", np.arange(6.0), np.arange(6.0), 1e-9)
+    assert out.compared == [("v", "(0, 1, 2, 3, 4, 5)", "(0, 1, 2, 3, 4, 5)")]
+    out = close("v", np.arange(7.0), np.arange(7.0), 1e-9)  # seven or more: only the shape
+    assert out.compared == [("v", "array(7,)", "array(7,)")]
     out = close("c", 1j, 1j, 1e-9)
     assert out.compared == [("c", "array()", "array()")]
     assert close("e", np.array([]), np.array([]), 1e-9).detail == "e: max |route 1 - route 2| = 0"

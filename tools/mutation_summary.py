@@ -7,6 +7,9 @@ Kill rate = (killed + timeout) / (killed + timeout + survived + no tests): a tim
 killed (the mutant made the tests hang, which a run would notice); a mutant of a function that no
 selected test calls ("no tests") counts as NOT killed. Mutants not selected in this run ("not
 checked") are left out of the rate and counted in their own column.
+
+A survivor that tools/mutation_kills.py has since shown killed by a new test (mutants/kills.json)
+is counted in the column "killed later" and in the rate "after"; "rate (mutmut)" is mutmut's own.
 """
 import argparse
 import json
@@ -21,39 +24,48 @@ STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"
 
 
 def load(root):
-    """Return {module: {mutant_name: status}} from every .meta file under ``root``."""
+    """Return {module: {mutant_name: status}} from every .meta file under ``root`` (and kills.json)."""
     out = defaultdict(dict)
+    kills_path = Path(root) / "kills.json"
+    kills = json.loads(kills_path.read_text()) if kills_path.exists() else {}
     for meta in sorted(Path(root).rglob("*.py.meta")):
         module = str(meta.relative_to(root))[: -len(".py.meta")].replace("/", ".")
         data = json.loads(meta.read_text())
         for name, code in data.get("exit_code_by_key", {}).items():
-            out[module][name] = STATUS.get(code, "suspicious")
+            status = STATUS.get(code, "suspicious")
+            if status in ("survived", "no tests") and kills.get(name, {}).get("status") == "killed":
+                status = "killed later"
+            out[module][name] = status
     return out
 
 
 def summarise(results):
     """Markdown table of counts per module and the survivors; returns (text, total Counter)."""
-    lines = ["| module | mutants | run | killed | timeout | survived | no tests | not checked | kill rate |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| module | mutants | run | killed | timeout | killed later | survived | no tests | not checked "
+             "| rate (mutmut) | rate after |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     total = Counter()
     survivors = []
     for module, mutants in sorted(results.items()):
         c = Counter(mutants.values())
-        run = c["killed"] + c["timeout"] + c["survived"] + c["segfault"] + c["suspicious"] + c["no tests"]
+        run = (c["killed"] + c["timeout"] + c["survived"] + c["segfault"] + c["suspicious"] + c["no tests"]
+               + c["killed later"])
         if run == 0:
             continue
         total.update(c)
         rate = (c["killed"] + c["timeout"]) / run
+        after = (c["killed"] + c["timeout"] + c["killed later"]) / run
         lines.append(f"| {module} | {len(mutants)} | {run} | {c['killed']} | {c['timeout']} | "
-                     f"{c['survived']} | {c['no tests']} | {len(mutants) - run} | {rate:.1%} |")
+                     f"{c['killed later']} | {c['survived']} | {c['no tests']} | {len(mutants) - run} | "
+                     f"{rate:.1%} | {after:.1%} |")
         survivors += sorted(n for n, s in mutants.items()
                             if s in ("survived", "suspicious", "segfault", "no tests"))
     run = (total["killed"] + total["timeout"] + total["survived"] + total["segfault"]
-           + total["suspicious"] + total["no tests"])
+           + total["suspicious"] + total["no tests"] + total["killed later"])
     if run:
         lines.append(f"| **total** | | {run} | {total['killed']} | {total['timeout']} | "
-                     f"{total['survived']} | {total['no tests']} | | "
-                     f"{(total['killed'] + total['timeout']) / run:.1%} |")
+                     f"{total['killed later']} | {total['survived']} | {total['no tests']} | | "
+                     f"{(total['killed'] + total['timeout']) / run:.1%} | "
+                     f"{(total['killed'] + total['timeout'] + total['killed later']) / run:.1%} |")
     lines += ["", f"Survivors, including 'no tests' ({len(survivors)}):", ""]
     lines += [f"- {n} ({results[n.rsplit('.x', 1)[0]][n]})" for n in survivors]
     return "\n".join(lines) + "\n", total
