@@ -15,7 +15,9 @@ spent computing (scheduling, transfer, fork, idle tail). Two direct measurements
 fixed costs follow: the round trip of a trivial task on the warm workers, and the budget of a no-op
 point (fork + pipe + reap) inside a worker. Timings on a shared machine are noisy:
 compare the ratios of one run, and read the load average printed with them. BLAS is pinned to one
-thread (as in Dask's workers), so the serial baseline uses one core.
+thread (as in Dask's workers), and so are numba's threads (the fused epoch spreads a large batch
+over both cores by itself: with its threads on, a point already uses the machine and two workers
+cannot be faster), so the serial baseline uses one core.
 
 Usage: python benchmarks/bench_sweep.py [--seeds N] [--epochs N] [--m N]
 """
@@ -27,7 +29,7 @@ import time
 
 # One BLAS thread everywhere, as Dask gives its workers: otherwise the serial baseline would use
 # both cores through BLAS and the comparison would not be one core against two.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from mesacheck.sweep import sweep  # noqa: E402
