@@ -158,8 +158,7 @@ def test_run_check_exception_records_type_message_and_place():
     c = run_check("C9", "C9.a", "s", "numeric", "r1", "r2", "t", boom)
     line = boom.__code__.co_firstlineno + 1
     assert (c.passed, c.status) == (None, "failed")
-    assert c.detail == f"ZeroDivisionError: nope (at wip_verdict.py:{line})".replace(
-        "wip_verdict.py", __file__.rsplit("/", 1)[-1])
+    assert c.detail == f"ZeroDivisionError: nope (at test_verdict.py:{line})"
     assert c.compared == () and c.false_failure is None
 
 
@@ -302,6 +301,10 @@ def test_report_json():
     jt = rep.to_json()
     assert jt["seconds"] == 0.75 and jt["checks"][0]["seconds"] == 0.5
     assert ClaimReport("C8", "t").to_json(False)["verdict"] == "FAIL"
+    # seconds are rounded to milliseconds, for the claim as for each check
+    rep = ClaimReport("C9", "t")
+    rep.checks.append(_check(status="pass", seconds=0.12345))
+    assert rep.to_json()["seconds"] == 0.123 and rep.to_json()["checks"][0]["seconds"] == 0.123
 
 
 # -- the table --------------------------------------------------------------------------------------
