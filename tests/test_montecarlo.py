@@ -135,3 +135,12 @@ def test_compare_is_inclusive_at_the_tolerance():
     assert mc.tolerance(4.0, n) == 3.0
     assert mc.compare("m", np.full(n, 3.0), 0.0, 4.0, "exact").passed is True
     assert mc.compare("m", np.full(n, 3.0 + 1e-12), 0.0, 4.0, "exact").passed is False
+
+
+def test_median_of_means_averages_in_double_precision():
+    # groups [2^24, 1]: mean 8388608.5 exactly in float64; a float32 sum would round 2^24 + 1 to 2^24
+    # (float32 has a 24-bit significand) and give 8388608.0. A sample of float32 values (a
+    # simulator's storage type) is averaged in double precision all the same.
+    v = np.array([2.0**24, 1.0] * 25, dtype=np.float32)
+    assert mc.median_of_means(v) == 8388608.5
+    assert mc.median_of_means([2**24, 1] * 25) == 8388608.5

@@ -302,3 +302,60 @@ def test_scalar_test_unequal_diagonal_of_either_matrix_breaks_the_scalar_set(mon
     assert evidence == ()
     assert unequal is (spread_in != "none")
     assert ok is (spread_in == "none")
+
+
+# -- added from the mutation triage (tools/MUTATION_TRIAGE.md) ---------------------------------------
+def test_exchangeable_refusal_records_equal_diagonal_gradients():
+    # an exchangeable law's diagonal entries receive equal gradients on A = aI, B = bI by symmetry:
+    # the refusal says so with the bool False (not a missing value), and its sentence names only
+    # the off-set gradient
+    red = R.reduction_for(parse_dist("iid"), 3, 5)
+    assert red.system == R.NONE
+    assert red.unequal_diagonal is False
+    assert "unequal" not in red.describe()
+
+
+def test_exchangeable_refusal_passes_on_what_the_scalar_test_found(monkeypatch):
+    """The decision logic alone, on a stubbed scalar test: an exchangeable law whose scalar set is
+    not exact is refused (NONE) with the flow, d, T, evidence and diagonal finding of that test.
+    (No exchangeable law found is refused under the masked flow, and none has unequal diagonal
+    gradients; the stub checks that reduction_for records them all the same.)"""
+    x = sympy.Symbol("x")
+    found = (("W^KQ_11[1,2]", 3 * x),)
+    monkeypatch.setattr(R, "_scalar_test", lambda dist, d, T, masked: (False, found, True))
+    monkeypatch.setattr(R, "_CACHE", {})
+    red = R.reduction_for(parse_dist("gaussian:sigma=1"), 2, 5, masked=True)
+    assert red == R.Reduction(R.NONE, True, 2, 5, found, True)
+    assert red.masked is True and red.unequal_diagonal is True
+
+
+def test_exchangeable_law_past_four_coordinates_is_decided_at_four():
+    # the module's design: an entry's gradient involves at most four distinct coordinates, so an
+    # exchangeable law is decided at d = 4 for every d >= 4 (the d = 5 gradient is never built);
+    # the evidence recorded is therefore the d = 4 one, entry for entry
+    iid = parse_dist("iid")
+    r4, r5 = R.reduction_for(iid, 4, 5), R.reduction_for(iid, 5, 5)
+    assert r5.system == r4.system == R.NONE
+    assert r5.evidence == r4.evidence and r5.evidence
+    assert (r5.d, r4.d) == (5, 4)
+
+
+def test_exchangeable_refusal_says_at_which_d_its_gradient_was_computed():
+    """Regression (found by mutation testing): the refusal of an exchangeable law at d > 4 showed
+    the d = 4 gradient as if it were the d asked (at d = 5 the gradient of A[1,2] has another
+    coefficient of a b m_1 m_2 m_3: 49/12 b instead of 49/18 b). It now says at which d it is."""
+    from mesacheck.symbolic import printing
+
+    iid = parse_dist("iid")
+    r4, r5 = R.reduction_for(iid, 4, 5), R.reduction_for(iid, 5, 5)
+    assert (r4.evidence_d, r5.evidence_d) == (None, 4)
+    assert R.reduction_for(iid, D_SYMBOL, 5).evidence_d == 4
+    assert R.reduction_for(parse_dist(CORRELATED), 2, 5).evidence_d is None
+    shown = printing.text(dict(r4.evidence)["A[1,2]"])
+    with pytest.raises(ReductionError) as exc:
+        R.require(iid, 5, 5, R.SCALAR)
+    assert (f"for 'iid': e.g. dL/dA[1,2] = {shown} (at d = 4, which decides every d for an "
+            "exchangeable law); a reduced system") in str(exc.value)
+    with pytest.raises(ReductionError) as exc:
+        R.require(iid, 4, 5, R.SCALAR)
+    assert f"for 'iid': e.g. dL/dA[1,2] = {shown}; a reduced system" in str(exc.value)

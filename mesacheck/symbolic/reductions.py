@@ -52,7 +52,9 @@ class Reduction:
 
     ``system``: SCALAR, DIAGONAL or NONE; ``masked``: for the masked flow; ``T``: the concrete T
     decided, or None for every T >= 3; ``evidence``: (entry, gradient) pairs that break the larger
-    sets, as exact SymPy expressions on the set (empty when the scalar set is exact).
+    sets, as exact SymPy expressions on the set (empty when the scalar set is exact);
+    ``evidence_d``: the dimension those gradients were computed at when it is not ``d`` (an
+    exchangeable law is decided at d = min(d, 4), which decides every d), else None.
     """
 
     system: str
@@ -61,6 +63,7 @@ class Reduction:
     T: object
     evidence: tuple = field(default=())
     unequal_diagonal: bool = False
+    evidence_d: object = None
 
     @property
     def flow(self):
@@ -115,9 +118,14 @@ def _off_set(gP, gK, d, masked):
 _CACHE = register({})
 
 
+def _deciding_d(dist, d):
+    """The dimension the scalar set is decided at: min(d, 4) for an exchangeable law, else d."""
+    return min(d, EXCHANGEABLE_DECIDING_D) if dist.is_exchangeable else d
+
+
 def _scalar_test(dist, d, T, masked):
     """(exact?, off-set evidence, unequal diagonal?) on the scalar set."""
-    dd = min(d, EXCHANGEABLE_DECIDING_D) if dist.is_exchangeable else d
+    dd = _deciding_d(dist, d)
     P, K = structured_point(dd, a, b)
     gP, gK = PopulationLoss(dist, dd, T).gradient_at(P, K)
     evidence = _off_set(gP, gK, dd, masked)
@@ -158,7 +166,8 @@ def reduction_for(dist, d, T=None, masked=False):
     if ok:
         red = Reduction(SCALAR, bool(masked), d, Tk)
     elif dist.is_exchangeable:
-        red = Reduction(NONE, bool(masked), d, Tk, evidence, unequal)
+        dd = _deciding_d(dist, d_eff)
+        red = Reduction(NONE, bool(masked), d, Tk, evidence, unequal, None if dd == d else dd)
     else:
         ok_diag, diag_evidence = _diagonal_test(dist, d, T_arg, masked)
         red = Reduction(DIAGONAL if ok_diag else NONE, bool(masked), d, Tk,
@@ -182,7 +191,10 @@ def require(dist, d, T, system, masked=False):
         NONE: ("use the full flow (`mesacheck flow --full`)" + ("" if masked else
                " or the masked flow (--masked)")),
     }[red.system]
-    first = f": e.g. dL/d{red.evidence[0][0]} = {printing.text(red.evidence[0][1])}" if red.evidence else ""
+    # the gradient shown is the one computed, at the deciding dimension of an exchangeable law
+    at = (f" (at d = {red.evidence_d}, which decides every d for an exchangeable law)"
+          if red.evidence_d is not None else "")
+    first = f": e.g. dL/d{red.evidence[0][0]} = {printing.text(red.evidence[0][1])}{at}" if red.evidence else ""
     what = (SYSTEM_TEXT[system] + " is not" if red.system == DIAGONAL else
             "neither the scalar set A = aI, B = bI nor the diagonal set is")
     raise ReductionError(
