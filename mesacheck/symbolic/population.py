@@ -107,17 +107,10 @@ class PopulationLoss:
                 total -= real_part(p * k * self.lin(r, (a, b, c)))
         return sympy.expand(total)
 
-    def gradient_at(self, P, K):
-        """(dL/dW^PV, dL/dW^KQ) exactly at real parameters (P, K): two SymPy matrices.
-
-        dL/dP_rx = sum_y P_ry Re M_xy - Re sum_bc K_bc LIN[r,(x,b,c)] with
-        M_xy = sum K_bc K_b'c' QUAD[(x,b',c'),(y,b,c)]; dL/dK_bc likewise with the roles swapped.
-        Only nonzero parameters are visited, so sparse points (the structured set) are cheap.
-        """
-        P, K = self._check(P, K)
-        nzK, nzP = self._nonzero(K), self._nonzero(P)
+    def _gradient_P(self, nzP, nzK, lin, finish):
+        """The W^PV block of the gradient, shared by the real and the complex (Wirtinger) form:
+        sum P_ry K_bc K_b'c' QUAD[(x,b',c'),(y,b,c)] - sum K_bc lin(r, (x,b,c)), then ``finish``."""
         gP = sympy.zeros(self.d, self.n)
-        gK = sympy.zeros(self.n, self.n)
         for r in range(self.d):
             row = [(a, p) for (rr, a), p in nzP if rr == r]
             for xx in range(self.n):
@@ -127,8 +120,21 @@ class PopulationLoss:
                         for (b2, c2), k2 in nzK:
                             acc += p * k * k2 * self.quad((xx, b2, c2), (y, b, c))
                 for (b, c), k in nzK:
-                    acc -= k * self.lin(r, (xx, b, c))
-                gP[r, xx] = real_part(acc)
+                    acc -= k * lin(r, (xx, b, c))
+                gP[r, xx] = finish(acc)
+        return gP
+
+    def gradient_at(self, P, K):
+        """(dL/dW^PV, dL/dW^KQ) exactly at real parameters (P, K): two SymPy matrices.
+
+        dL/dP_rx = sum_y P_ry Re M_xy - Re sum_bc K_bc LIN[r,(x,b,c)] with
+        M_xy = sum K_bc K_b'c' QUAD[(x,b',c'),(y,b,c)]; dL/dK_bc likewise with the roles swapped.
+        Only nonzero parameters are visited, so sparse points (the structured set) are cheap.
+        """
+        P, K = self._check(P, K)
+        nzK, nzP = self._nonzero(K), self._nonzero(P)
+        gP = self._gradient_P(nzP, nzK, self.lin, real_part)
+        gK = sympy.zeros(self.n, self.n)
         for b, c in product(range(self.n), repeat=2):
             acc = sympy.Integer(0)
             for (b2, c2), k2 in nzK:
@@ -156,19 +162,8 @@ class PopulationLoss:
         """
         P, K = self._check(P, K)
         nzK, nzP = self._nonzero(K), self._nonzero(P)
-        gP = sympy.zeros(self.d, self.n)
+        gP = self._gradient_P(nzP, nzK, lambda r, idx: sympy.conjugate(self.lin(r, idx)), sympy.expand)
         gK = sympy.zeros(self.n, self.n)
-        for r in range(self.d):
-            row = [(a, p) for (rr, a), p in nzP if rr == r]
-            for xx in range(self.n):
-                acc = sympy.Integer(0)
-                for y, p in row:
-                    for (b, c), k in nzK:
-                        for (b2, c2), k2 in nzK:
-                            acc += p * k * k2 * self.quad((xx, b2, c2), (y, b, c))
-                for (b, c), k in nzK:
-                    acc -= k * sympy.conjugate(self.lin(r, (xx, b, c)))
-                gP[r, xx] = sympy.expand(acc)
         for beta, gamma in product(range(self.n), repeat=2):
             acc = sympy.Integer(0)
             for (r, a), p in nzP:
