@@ -13,6 +13,9 @@ Mechanisms, in order of preference:
 * Elsewhere (no ``setitimer``, e.g. Windows): a timer thread that calls
   ``_thread.interrupt_main(SIGINT)``; the SIGINT handler installed here turns it into Timeout
   (a real Ctrl-C stays a KeyboardInterrupt).
+* A Timeout raised while the interpreter runs a gc callback or a ``__del__`` is reported as
+  "unraisable" and lost; the alarm therefore fires again every REFIRE_S seconds until the
+  Deadline is left, and :attr:`Deadline.fired` stays set for a final cooperative check.
 * Outside the main thread nothing can be interrupted: only the cooperative :meth:`Deadline.check`
   works there.
 
@@ -34,6 +37,10 @@ from mesacheck.errors import EXIT_TIMEOUT, BudgetError
 
 #: largest accepted budget in seconds (setitimer overflows near 1e300; 1e6 s is 11.6 days).
 MAX_BUDGET_S = 1e6
+#: seconds between repeated Timeouts once the budget has run out. An exception raised from a signal
+#: handler is lost when the signal lands in a gc callback or a __del__ (Python reports it as
+#: "unraisable" and goes on), so the alarm keeps firing until the Deadline is left.
+REFIRE_S = 0.05
 #: default whole-run budgets in seconds (stated in each command's --help).
 DEFAULT_BUDGET_S = {"derive": 300.0, "flow": 1800.0, "verify": 900.0, "latex": 900.0}
 
@@ -77,6 +84,7 @@ class Deadline:
         self.fired = False
         self._done = threading.Event()
         self._restore = None
+        self._acknowledged = False
 
     # -- queries --------------------------------------------------------------------------------
     @property
@@ -91,10 +99,19 @@ class Deadline:
         return self.deadline - time.monotonic()
 
     def check(self):
-        """Raise Timeout if the budget has run out (cooperative check for loops and threads)."""
-        if self.remaining() <= 0:
+        """Raise Timeout if the budget has run out or the alarm has fired (cooperative check for
+        loops and threads, and for a Timeout that was swallowed where it was raised)."""
+        if self.fired or self.remaining() <= 0:
             self.fired = True
             raise Timeout(self.seconds, self.what)
+
+    def acknowledge(self):
+        """Stop the repeated Timeouts: the caller caught one and is reporting what finished.
+
+        The budget stays spent (:meth:`check` still raises); only the alarm is silenced until
+        the Deadline is left.
+        """
+        self._acknowledged = True
 
     # -- context manager --------------------------------------------------------------------------
     def __enter__(self):
@@ -126,8 +143,11 @@ class Deadline:
 
         def on_alarm(signum, frame):
             now = time.monotonic()
+            if self._acknowledged:
+                return
             if now >= self.deadline - 1e-3:
                 self.fired = True
+                signal.setitimer(signal.ITIMER_REAL, REFIRE_S)  # in case this one is swallowed
                 raise Timeout(self.seconds, self.what)
             # An outer timer was due first: hand the signal on, then re-arm for our deadline.
             if callable(previous_handler):

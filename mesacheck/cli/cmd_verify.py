@@ -46,10 +46,15 @@ def run(args):
     try:
         for claim in claims:
             if deadline is not None:
+                deadline.check()  # also catches a Timeout lost in a gc callback or __del__
                 deadline.what = f"verify {claim}"
             reports += run_claims([claim], settings, progress=sys.stderr)
+        if deadline is not None:
+            deadline.check()
     except Timeout as exc:
         timeout = exc
+        if deadline is not None:
+            deadline.acknowledge()  # the report below must not be interrupted
     total = time.perf_counter() - start
     code = EXIT_TIMEOUT if timeout else exit_code(reports)
     outcome = "timeout" if timeout else "pass" if code == 0 else "fail"

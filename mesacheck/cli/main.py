@@ -128,7 +128,11 @@ def _run(args, hard_exit):
         return args.func(args)
     with Deadline(budget, what=f"mesacheck {args.command}", hard_exit=hard_exit) as deadline:
         args.deadline = deadline
-        return args.func(args)
+        code = args.func(args)
+        if deadline.fired and code != EXIT_TIMEOUT:
+            # the alarm fired but its Timeout was lost (raised in a gc callback or __del__)
+            raise Timeout(deadline.seconds, deadline.what)
+        return code
 
 
 def main(argv=None):
