@@ -25,3 +25,22 @@ def _fresh_engine_caches_under_mutmut():
 
         clear_all()
     yield
+
+
+# -- counts reported by tests (fault injection, hostile inputs) -------------------------------------
+# A test records a line with record_property("summary", line); it is printed at the end of the run.
+# This goes through the test reports, so it also works under pytest-xdist (-n 2), where a
+# worker's own output is not shown.
+_SUMMARY_LINES = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _SUMMARY_LINES.extend(value for key, value in report.user_properties if key == "summary")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SUMMARY_LINES:
+        terminalreporter.section("counts reported by the tests")
+        for line in _SUMMARY_LINES:
+            terminalreporter.write_line(line)

@@ -367,14 +367,13 @@ def _run(monkeypatch, settings, skip_ids=frozenset()):
 
 
 @pytest.mark.slow
-def test_fault_injection_kills_every_check(monkeypatch, capsys):
+def test_fault_injection_kills_every_check(monkeypatch, record_property):
     quick = _run(monkeypatch, Settings(quick=True))
     full = _run(monkeypatch, Settings(), skip_ids=frozenset(quick))
     results = {**quick, **full}
     survivors = {k: v for k, v in results.items() if v != "fail"}
-    with capsys.disabled():
-        print(f"\nfault injection: {len(results) - len(survivors)} of {len(results)} checks killed "
-              f"({len(quick)} from verify --quick, {len(full)} more from verify)")
+    record_property("summary", f"fault injection: {len(results) - len(survivors)} of {len(results)} "
+                    f"checks killed ({len(quick)} from verify --quick, {len(full)} more from verify)")
     assert not survivors, survivors
 
 

@@ -400,9 +400,9 @@ def test_base_argv_parses(name):
     assert args.command == name
 
 
-def test_zz_count_distinct_bad_inputs(capsys):
-    """Runs last in this module: how many distinct bad command lines were tried."""
-    with capsys.disabled():
-        print(f"\n[test_hostile_grammar] distinct bad command lines tried: {len(TRIED)} "
-              f"(curated table: {len(set(CASES))})")
+def test_zz_count_distinct_bad_inputs(record_property):
+    """Runs last in this module (pytest-xdist keeps a module on one worker: --dist loadscope):
+    how many distinct bad command lines were tried."""
+    record_property("summary", f"hostile grammar: distinct bad command lines tried: {len(TRIED)} "
+                    f"(curated table: {len(set(CASES))})")
     assert len(TRIED) > 100

@@ -193,12 +193,11 @@ def test_end_to_end(case, tmp_path):
     run_case(case, tmp_path)
 
 
-def test_number_of_cases(capsys):
-    """How many end-to-end cases this module runs (reported to the lead)."""
+def test_number_of_cases(record_property):
+    """How many end-to-end cases this module runs."""
     names = len(SYMBOL_NAMES)
-    with capsys.disabled():
-        print(f"\n[test_hostile_inputs] end-to-end cases: {len(CASES)} table + {names} parameter names "
-              f"+ {len(SUBPROCESS_SAMPLE)} subprocess sample + the special cases below")
+    record_property("summary", f"hostile inputs: end-to-end cases: {len(CASES)} table + {names} "
+                    f"parameter names + {len(SUBPROCESS_SAMPLE)} subprocess sample + the special cases")
     assert len(CASES) > 150
 
 
