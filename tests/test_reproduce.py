@@ -12,6 +12,8 @@ import pytest
 from mesacheck.cli.main import main
 from mesacheck.errors import InputError
 from mesacheck.numeric import reproduce as rep
+from mesacheck.numeric import sampling_error as se
+from mesacheck.numeric.simulator import simulate, training_batch
 from mesacheck.numeric.reproduce import EXPERIMENTS, get_experiment, theory
 from mesacheck.setting.distributions import parse_dist
 
@@ -74,6 +76,8 @@ def test_replicates_give_per_epoch_standard_errors_and_the_hook_fills_its_column
     fake.population_gd = _fake_population_gd(calls)
     monkeypatch.setitem(sys.modules, "mesacheck.numeric.population_gd", fake)
     p = rep.run_experiment("gaussian-1", quick=True, seed=3, replicates=3, progress=False)
+    dist = parse_dist(p["dist"])
+    stats = [se.diagonal_statistics(training_batch(dist, 5, p["T"], p["m"], s)) for s in p["seeds"]]
     assert p["seeds"] == [3, 4, 5] and p["se_method"] == rep.SE_REPLICATES and len(calls) == 3
     for run in p["runs"]:
         n = len(run["epoch"])
@@ -81,9 +85,19 @@ def test_replicates_give_per_epoch_standard_errors_and_the_hook_fills_its_column
         assert run["final"]["se"] == pytest.approx(max(run["ab_se"][-1], 1e-10))
         assert run["final"]["se_sandwich"] > 0
         assert np.array_equal(run["popgd_ab"], np.full(n, 0.5))
-        gap = abs(run["final"]["ab"] - 0.5) / (run["final"]["se"] / np.sqrt(3))
-        assert run["final"]["dev_popgd_se"] == pytest.approx(np.sign(run["final"]["ab"] - 0.5) * gap)
-        assert run["popgd_gap_se"][-1] == pytest.approx(gap)
+        # population GD (faked: 0.5) against each run, in units of the run's own trajectory SE
+        traj = [se.trajectory_standard_error(st, run["init"], p["lr"], p["epochs"]) for st in stats]
+        finals = [simulate(dist, 5, p["T"], p["m"], p["lr"], p["epochs"], init=run["init"], seed=s,
+                           m_test=p["m_test"], progress=False).ab[-1] for s in p["seeds"]]
+        assert np.mean(finals) == pytest.approx(run["final"]["ab"], rel=1e-12)
+        gaps = [abs(f - 0.5) / t["se"][-1] for f, t in zip(finals, traj)]
+        assert run["popgd_gap_se"][-1] == pytest.approx(max(gaps), rel=1e-9)
+        rms = np.sqrt(np.mean([t["se"][-1] ** 2 for t in traj]))
+        assert run["final"]["dev_popgd_se"] == pytest.approx((np.mean(finals) - 0.5) / (rms / np.sqrt(3)))
+        assert run["final"]["popgd_gap_se_max"] == pytest.approx(np.max(run["popgd_gap_se"]))
+        assert run["final"]["popgd_gap_method"] == rep.SE_TRAJECTORY
+        diag = [abs(f - t["ab"][-1]) / t["se"][-1] for f, t in zip(finals, traj)]
+        assert run["diag_gap_se"][-1] == pytest.approx(max(diag), rel=1e-9)
     rows = rep.summary_rows([p])
     assert len(rows) == 3 and all(r["dev_popgd_se"] is not None for r in rows)
 

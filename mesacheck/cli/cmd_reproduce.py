@@ -57,13 +57,15 @@ def format_list():
 
 
 def _se_note(replicates):
-    from mesacheck.numeric.reproduce import SE_DEFAULT, SE_REPLICATES
+    from mesacheck.numeric.reproduce import POPGD_WITHIN_SE, SE_DEFAULT, SE_REPLICATES
 
     method = SE_REPLICATES if replicates >= 2 else SE_DEFAULT
     return (f"SE: {method}; dev/SE = (a*b final - u*(T)) / (SE / sqrt(R)), R = {replicates}; "
-            "'vs flow' / popGD: the same against the reduced population flow at the final tau / population "
-            "gradient descent, given only where the SE measures the trajectory's spread "
-            "(R >= 2, or a converged run); conv: the flow is within 0.1 SE of u*(T) at the final tau and the "
+            "'vs flow': the same against the reduced population flow at the final tau, given only where the "
+            "SE measures the trajectory's spread (R >= 2, or a converged run); popGD: the final a*b against "
+            "population gradient descent in units of the runs' first-order trajectory SE / sqrt(R); worst: "
+            f"the largest |a*b - population GD| over every logged epoch and run, in units of that run's "
+            f"trajectory SE at that epoch (criterion {POPGD_WITHIN_SE:g}); conv: the flow is within 0.1 SE of u*(T) at the final tau and the "
             "run's last step moved a*b by at most 0.01 SE "
             "(a run that is not converged deviates from u*(T) by design); SE floor 1e-10 max(1, |ab|) "
             "(sparse laws have no sampling noise at their limit)")

@@ -105,6 +105,18 @@ def _per_sequence_gradients(stats, a, b):
     return np.concatenate([ga, gb], axis=1), Ga.mean(0), q.mean(0)
 
 
+def _mean_hessian(stats, a, b, Ga, q):
+    """Hessian in (a, b) of the mean diagonal loss; Ga = mean_s G_s a, q = mean_s a^T G_s[r] a."""
+    G, h, _ = stats
+    d = a.shape[0]
+    H = np.zeros((2 * d, 2 * d))
+    H[:d, :d] = np.einsum("rkl,r->kl", G.mean(0), b * b)
+    H[d:, d:] = np.diag(q)
+    H[:d, d:] = (2 * b[None, :] * Ga.T) - h.mean(0).T
+    H[d:, :d] = H[:d, d:].T
+    return H
+
+
 def ab_standard_error(stats, a, b):
     """Delta-method standard error of mean_j a_j b_j at the converged diagonal (a, b); see module doc.
 
@@ -119,12 +131,7 @@ def ab_standard_error(stats, a, b):
     if m < 2:
         raise InputError("the standard error needs at least 2 sequences")
     g, Ga, q = _per_sequence_gradients(stats, a, b)
-    Gm, hm = G.mean(0), h.mean(0)
-    H = np.zeros((2 * d, 2 * d))
-    H[:d, :d] = np.einsum("rkl,r->kl", Gm, b * b)
-    H[d:, d:] = np.diag(q)
-    H[:d, d:] = (2 * b[None, :] * Ga.T) - hm.T
-    H[d:, :d] = H[:d, d:].T
+    H = _mean_hessian(stats, a, b, Ga, q)
     n = np.concatenate([a, -b])
     proj = np.eye(2 * d) - np.outer(n, n) / max(float(n @ n), 1e-300)
     Hp = np.linalg.pinv(proj @ H @ proj, rcond=1e-10, hermitian=True)
@@ -133,3 +140,62 @@ def ab_standard_error(stats, a, b):
     w = Hp @ grad_ab
     var = float(w @ proj @ V @ proj @ w) / m
     return {"se": math.sqrt(max(var, 0.0)), "grad_norm": float(np.linalg.norm(g.mean(0))), "m": m}
+
+
+def trajectory_standard_error(stats, init, lr, epochs):
+    """First-order sampling SE of a*b at every epoch of gradient descent from (a0, b0) (module doc).
+
+    Gradient descent on the run's own empirical loss, restricted to the diagonal set
+    theta = (a, b) in R^{2d}, is run from a = a0 1, b = b0 1 with step ``lr``. Its deviation from
+    population gradient descent obeys, to first order in the sampling noise,
+    delta_{k+1} = (I - lr H_k) delta_k - lr (gbar_k - E g(theta_k)), with gbar_k the mean of the
+    per-sequence gradients g_s(theta_k) and H_k the Hessian. As gbar_k is a mean over i.i.d.
+    sequences, delta_k = mean_s D_s,k with D_s,k+1 = (I - lr H_k) D_s,k - lr (g_s(theta_k) - gbar_k),
+    D_s,0 = 0, and Var(a*b_k) = grad(ab_k)^T Cov_s(D_s,k) grad(ab_k) / m. Errors are o(m^-1/2).
+    At a converged point this is :func:`ab_standard_error` (the sandwich); mid-trajectory it is the
+    spread of a*b over independent training samples at that epoch, which a converged-point SE is not.
+
+    The blocks outside the diagonal set move only by sampling noise and change a*b at second order
+    (module docstring, "Why the diagonal set suffices"), so this is the SE of the simulated a*b of
+    gaussian and sparse runs (masked or not) and of masked full-one runs.
+
+    Parameters
+    ----------
+    stats : tuple
+        ``diagonal_statistics`` of the training sample.
+    init : (float, float)
+        (a0, b0) of Assumption 3.1.
+    lr : float
+        The step size of the run.
+    epochs : int
+        Number of steps.
+
+    Returns
+    -------
+    dict
+        ``ab`` (epochs + 1,): a*b of gradient descent on the empirical diagonal loss (the
+        linearisation path; it equals a masked simulation up to the second-order effect of the
+        other blocks); ``se`` (epochs + 1,): the first-order SE of a*b at each epoch (0 at epoch 0);
+        ``m``.
+    """
+    G, h, _ = stats
+    m, d = h.shape[0], h.shape[1]
+    if m < 2:
+        raise InputError("the standard error needs at least 2 sequences")
+    a = np.full(d, float(init[0]))
+    b = np.full(d, float(init[1]))
+    D = np.zeros((m, 2 * d))
+    ab = np.empty(epochs + 1)
+    se = np.zeros(epochs + 1)
+    ab[0] = float(a @ b) / d
+    for k in range(epochs):
+        g, Ga, q = _per_sequence_gradients(stats, a, b)
+        gbar = g.mean(0)
+        H = _mean_hessian(stats, a, b, Ga, q)
+        D -= lr * (D @ H + (g - gbar))  # H is symmetric: row s becomes (I - lr H) D_s - lr (g_s - gbar)
+        a = a - lr * gbar[:d]
+        b = b - lr * gbar[d:]
+        ab[k + 1] = float(a @ b) / d
+        w = np.concatenate([b, a]) / d
+        se[k + 1] = math.sqrt(max(float(np.var(D @ w, ddof=1)), 0.0) / m)
+    return {"ab": ab, "se": se, "m": m}

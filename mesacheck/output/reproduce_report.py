@@ -46,13 +46,15 @@ def summary_csv(rows, columns):
 def summary_text(rows, se_note):
     """The summary as a fixed-width table (what ``reproduce`` prints)."""
     head = (f"{'configuration':<16} {'init':<8} {'a*b final':>11} {'exact u*(T)':>11} {'flow(tau)':>11} "
-            f"{'SE':>9} {'dev/SE':>7} {'vs flow':>7} {'conv':>4} {'popGD':>6} {'ratio':>8} {'test loss':>9}")
+            f"{'SE':>9} {'dev/SE':>7} {'vs flow':>7} {'conv':>4} {'popGD':>6} {'worst':>6} {'ratio':>8} "
+            f"{'test loss':>9}")
     lines = [head]
     for r in rows:
         lines.append(
             f"{r['configuration']:<16} {r['init']:<8} {_fmt(r['ab_final'], 7):>11} {_fmt(r['ab_exact_T'], 7):>11} "
             f"{_fmt(r['flow_ab_final'], 7):>11} {_fmt(r['se'], 2):>9} {_fmt(r['dev_exact_se'], 2):>7} "
             f"{_fmt(r['dev_flow_se'], 2):>7} {_fmt(r['converged']):>4} {_fmt(r['dev_popgd_se'], 2):>6} "
+            f"{_fmt(r['popgd_worst_se'], 2):>6} "
             f"{_fmt(r['ratio_final'], 4):>8} {_fmt(r['test_loss_final'], 3):>9}")
     lines.append(se_note)
     return "\n".join(lines)
