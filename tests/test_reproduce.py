@@ -98,6 +98,8 @@ def test_replicates_give_per_epoch_standard_errors_and_the_hook_fills_its_column
         assert run["final"]["popgd_gap_method"] == rep.SE_TRAJECTORY
         diag = [abs(f - t["ab"][-1]) / t["se"][-1] for f, t in zip(finals, traj)]
         assert run["diag_gap_se"][-1] == pytest.approx(max(diag), rel=1e-9)
+        lin = [abs(t["ab"][-1] - 0.5) / t["se"][-1] for t in traj]
+        assert run["diag_popgd_gap_se"][-1] == pytest.approx(max(lin), rel=1e-9)
     rows = rep.summary_rows([p])
     assert len(rows) == 3 and all(r["dev_popgd_se"] is not None for r in rows)
 

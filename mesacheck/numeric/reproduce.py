@@ -34,7 +34,8 @@ does not measure a mid-trajectory deviation (the latter is a t statistic with 1 
 freedom). ``diag_gap_se`` is the part of the gap that comes from the blocks outside the diagonal
 set: |a*b - GD on the run's own empirical diagonal loss| in the same units. It is second order in
 the sampling noise, and it matters only where the first-order SE is tiny (sparse laws near their
-noise-free limit). Unmasked full-one runs leave the diagonal set: there the gap uses the
+noise-free limit). ``diag_popgd_gap_se`` is the rest, |diagonal GD - population GD|: the part the
+first-order SE describes. Unmasked full-one runs leave the diagonal set: there the gap uses the
 across-replicate SD when R >= 2 (labelled), and is n/a for a single run.
 
 full-one learning rate: the paper does not record it. We use lr = 5e-4 for 400 epochs (tau = 0.2),
@@ -345,7 +346,7 @@ def _summarise_start(exp, dist, init, sims, stats, th, T_, epochs):
     # across-replicate SE measures the sampling spread, so a trajectory comparison needs R >= 2
     # or a converged run.
     se_traj = se_mean if (R >= 2 or converged) else None
-    pgd_gap_se, diag_gap_se, gap_method, traj_final = None, None, None, None
+    pgd_gap_se, diag_gap_se, diag_popgd_se, gap_method, traj_final = None, None, None, None, None
     if pgd_ab is not None and stats is not None:
         # Each run against population GD in units of its own first-order trajectory SE (from its
         # own training sample, so a single run has it); the worst over the R runs per epoch.
@@ -353,7 +354,9 @@ def _summarise_start(exp, dist, init, sims, stats, th, T_, epochs):
         se_runs = np.array([np.maximum(t["se"][epoch], SE_FLOOR * np.maximum(1.0, np.abs(row)))
                             for t, row in zip(traj, ab)])
         pgd_gap_se = np.max(np.abs(ab - pgd_ab[None, :]) / se_runs, axis=0)
-        diag_gap_se = np.max(np.abs(ab - np.array([t["ab"][epoch] for t in traj])) / se_runs, axis=0)
+        diag_ab = np.array([t["ab"][epoch] for t in traj])
+        diag_gap_se = np.max(np.abs(ab - diag_ab) / se_runs, axis=0)
+        diag_popgd_se = np.max(np.abs(diag_ab - pgd_ab[None, :]) / se_runs, axis=0)
         gap_method = SE_TRAJECTORY
         traj_final = float(np.sqrt(np.mean(se_runs[:, -1] ** 2)))
     elif pgd_ab is not None and across is not None:
@@ -369,7 +372,8 @@ def _summarise_start(exp, dist, init, sims, stats, th, T_, epochs):
         "dev_popgd_se": (_ratio(ab_final - pgd_final, traj_final / math.sqrt(R)) if traj_final is not None
                          else _ratio(ab_final - pgd_final, se_traj)) if pgd_final is not None else None,
         "popgd_gap_se_max": _worst(pgd_gap_se), "popgd_gap_epoch": _worst_epoch(pgd_gap_se, epoch),
-        "diag_gap_se_max": _worst(diag_gap_se), "popgd_gap_method": gap_method,
+        "diag_gap_se_max": _worst(diag_gap_se), "diag_popgd_se_max": _worst(diag_popgd_se),
+        "popgd_gap_method": gap_method,
         "converged": converged,
         "ratio": float(np.mean(ratio[:, -1])), "test_loss": float(np.mean(test_loss[:, -1])),
         "offdiag_norm": float(np.mean(off[:, -1])),
@@ -377,7 +381,8 @@ def _summarise_start(exp, dist, init, sims, stats, th, T_, epochs):
     return {
         "label": f"(a0, b0) = ({init[0]:g}, {init[1]:g})", "init": list(init), "status": status,
         "epoch": epoch, "tau": tau, "ab": ab.mean(0), "ab_se": across, "flow_ab": flow_ab, "popgd_ab": pgd_ab,
-        "popgd_gap_se": pgd_gap_se, "diag_gap_se": diag_gap_se, "ratio": ratio.mean(0), "ratio_se": _across_se(ratio),
+        "popgd_gap_se": pgd_gap_se, "diag_gap_se": diag_gap_se, "diag_popgd_gap_se": diag_popgd_se,
+        "ratio": ratio.mean(0), "ratio_se": _across_se(ratio),
         "test_loss": test_loss.mean(0), "test_loss_se": _across_se(test_loss), "offdiag_norm": off.mean(0),
         "final": final,
         "final_params": [{"kq": s.params.kq.real.tolist(), "pv": s.params.pv.real.tolist()} for s in sims[:1]],
@@ -388,7 +393,7 @@ SUMMARY_COLUMNS = (
     "configuration", "dist", "masked", "lr", "epochs", "tau_end", "init", "replicates", "status", "ab_final",
     "ab_exact_T", "ab_exact_T_expr", "ab_T_inf", "flow_ab_final", "se", "se_method", "dev_exact_se",
     "dev_flow_se", "converged", "popgd_ab_final", "dev_popgd_se", "popgd_worst_se", "popgd_worst_epoch",
-    "diag_worst_se", "popgd_gap_method", "ratio_final", "test_loss_final",
+    "diag_worst_se", "diag_popgd_worst_se", "popgd_gap_method", "ratio_final", "test_loss_final",
 )
 
 
@@ -408,7 +413,8 @@ def summary_rows(payloads):
                 "dev_exact_se": f["dev_exact_se"], "dev_flow_se": f["dev_flow_se"], "converged": f["converged"],
                 "popgd_ab_final": f["popgd_ab"], "dev_popgd_se": f["dev_popgd_se"],
                 "popgd_worst_se": f["popgd_gap_se_max"], "popgd_worst_epoch": f["popgd_gap_epoch"],
-                "diag_worst_se": f["diag_gap_se_max"], "popgd_gap_method": f["popgd_gap_method"],
+                "diag_worst_se": f["diag_gap_se_max"], "diag_popgd_worst_se": f["diag_popgd_se_max"],
+                "popgd_gap_method": f["popgd_gap_method"],
                 "ratio_final": f["ratio"], "test_loss_final": f["test_loss"] if p["metric"] == "test_loss" else None,
             })
     return rows
