@@ -14,7 +14,13 @@ Overheads: per point, (b) - (a) is the cost of the budget (fork + pipe); for Das
 spent computing (scheduling, transfer, fork, idle tail). Two direct measurements of the Dask path's
 fixed costs follow: the round trip of a trivial task on the warm workers, and the budget of a no-op
 point (fork + pipe + reap) inside a worker. Timings on a shared machine are noisy:
-compare the ratios of one run, and read the load average printed with them. BLAS is pinned to one
+compare the ratios of one run, and read the load average printed with them. On Linux with
+autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled = 1) ``nice`` does not lower the
+share of a job started from another session: each session gets an equal share of the cores, so a
+"niced" background job still takes one of two cores from the workers. Lower its group instead
+(``echo 19 > /proc/PID/autogroup``) or measure on an idle machine. Measured 2026-11-27, 2 cores,
+--m 8000 --epochs 200: a niced job in another session left the 2-worker sweep at 1.01x serial;
+with that job's autogroup at nice 19, 1.46x (cluster start-up included) and 1.70x (warm workers). BLAS is pinned to one
 thread (as in Dask's workers), and so are numba's threads (the fused epoch spreads a large batch
 over both cores by itself: with its threads on, a point already uses the machine and two workers
 cannot be faster), so the serial baseline uses one core.
