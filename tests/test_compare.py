@@ -133,10 +133,14 @@ def test_close_records_worst_error_and_values():
     assert out.compared == [("v", "(1, 2)", "(1, 2.5)")]  # up to six real values are shown
     out = close("v", np.arange(6.0), np.arange(6.0), 1e-9)
     assert out.compared == [("v", "(0, 1, 2, 3, 4, 5)", "(0, 1, 2, 3, 4, 5)")]
-    out = close("v", np.arange(7.0), np.arange(7.0), 1e-9)  # seven or more: only the shape
-    assert out.compared == [("v", "array(7,)", "array(7,)")]
-    out = close("c", 1j, 1j, 1e-9)
-    assert out.compared == [("c", "array()", "array()")]
+    out = close("v", np.arange(7.0), np.arange(7.0), 1e-9)  # seven or more: only the size
+    assert out.compared == [("v", "7 values", "7 values")]
+    out = close("m", np.eye(3), np.eye(3), 1e-9)
+    assert out.compared == [("m", "3x3 array", "3x3 array")]
+    out = close("c", 1j, 1 - 2j, 1e-9)  # complex numbers as a + bi, never Python's (1-2j)
+    assert out.compared == [("c", "1i", "1 - 2i")]
+    assert close("c", np.array([1.0, 2 + 1j]), np.array([1.0, 2 + 1j]), 1e-9).compared == \
+        [("c", "(1, 2 + 1i)", "(1, 2 + 1i)")]
     assert close("e", np.array([]), np.array([]), 1e-9).detail == "e: max |route 1 - route 2| = 0"
 
 

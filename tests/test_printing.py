@@ -167,3 +167,16 @@ def test_equation_environments():
     assert "\\begin{split}" in long and "&\\quad" in long
     no_lhs = equation("", sympy.Eq(sum(a**k * b**(30 - k) for k in range(31)), 0), "eq:x-eq")
     assert "\\begin{multline}" in no_lhs and no_lhs.count("\\label") == 1
+
+
+@pytest.mark.parametrize("value, text, tex", [
+    (complex(1, 2), "1 + 2i", r"1 + 2\,\mathrm{i}"),
+    (complex(0, -0.5), "-0.5i", r"-0.5\,\mathrm{i}"),
+    (complex(3, 0), "3", "3"),
+    ((complex(1, -1), 0.5), "(1 - 1i, 0.5)", r"\bigl(1 - 1\,\mathrm{i},\ 0.5\bigr)"),
+])
+def test_complex_values_are_printed_as_a_plus_bi(value, text, tex):
+    """Python's complex syntax ((1+2j)) must not reach a table or a document."""
+    out = printing.shown(value)
+    assert str(out) == text and out.latex == tex
+    assert "j" not in str(out) + out.latex

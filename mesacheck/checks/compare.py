@@ -66,12 +66,12 @@ def close(quantity, v1, v2, rtol, atol=0.0):
 
 
 def _array_text(x):
-    """A compared array for display: a number, a short tuple of numbers, or its shape."""
+    """A compared array for display: a number (complex as a + bi), up to six numbers, or its size."""
     import numpy as np
 
-    if np.any(x.imag != 0) or x.size > 6:
-        return f"array{x.shape}"
-    values = [float(v) for v in x.real.ravel()]
+    if x.size > 6:  # the size, never a Python tuple such as (7,)
+        return f"{x.size} values" if x.ndim == 1 else "x".join(map(str, x.shape)) + " array"
+    values = [complex(v) if v.imag != 0 else float(v.real) for v in x.ravel()]
     return _text(values[0]) if x.size == 1 else _text(tuple(values))
 
 

@@ -182,6 +182,22 @@ def decimal_latex(value, digits=DECIMAL_DIGITS):
     return body
 
 
+def _complex_forms(z):
+    """(text, LaTeX) of a complex float, never Python's ``(1+2j)``: ``1 + 2i``, ``-0.5i``, ``3``.
+
+    >>> _complex_forms(complex(1, -2))
+    ('1 - 2i', '1 - 2\\,\\mathrm{i}')
+    """
+    re_, im = float(z.real), float(z.imag)
+    if im == 0:
+        return f"{re_:.12g}", decimal_latex(re_)
+    if re_ == 0:
+        return f"{im:.12g}i", decimal_latex(im) + r"\,\mathrm{i}"
+    sign = "-" if im < 0 else "+"
+    return (f"{re_:.12g} {sign} {abs(im):.12g}i",
+            f"{decimal_latex(re_)} {sign} {decimal_latex(abs(im))}" + r"\,\mathrm{i}")
+
+
 def shown(value):
     """A value compared by a check, for display: short exact values as their closed form, long
     ones as a decimal to DECIMAL_DIGITS significant digits (marked so), floats to 12 digits,
@@ -198,9 +214,13 @@ def shown(value):
         return _shown("yes" if value else "no", r"\text{%s}" % ("yes" if value else "no"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _shown(f"{value:.12g}", decimal_latex(float(value)), float(value))
-    if isinstance(value, tuple) and value and all(isinstance(v, float) for v in value):
-        return _shown("(" + ", ".join(f"{v:.12g}" for v in value) + ")",
-                      r"\bigl(" + r",\ ".join(decimal_latex(v) for v in value) + r"\bigr)")
+    if isinstance(value, complex):
+        plain, tex = _complex_forms(value)
+        return _shown(plain, tex, float(value.real) if value.imag == 0 else None)
+    if isinstance(value, tuple) and value and all(isinstance(v, (float, complex)) for v in value):
+        forms = [_complex_forms(complex(v)) for v in value]
+        return _shown("(" + ", ".join(f for f, _ in forms) + ")",
+                      r"\bigl(" + r",\ ".join(t for _, t in forms) + r"\bigr)")
     if isinstance(value, sympy.Basic):
         plain = text(value)
         number = not value.free_symbols and value.is_number
