@@ -185,8 +185,8 @@ def decimal_latex(value, digits=DECIMAL_DIGITS):
 def _complex_forms(z):
     """(text, LaTeX) of a complex float, never Python's ``(1+2j)``: ``1 + 2i``, ``-0.5i``, ``3``.
 
-    >>> _complex_forms(complex(1, -2))
-    ('1 - 2i', '1 - 2\\,\\mathrm{i}')
+    >>> print(*_complex_forms(complex(1, -2)), sep="  |  ")
+    1 - 2i  |  1 - 2\\,\\mathrm{i}
     """
     re_, im = float(z.real), float(z.imag)
     if im == 0:
