@@ -4,7 +4,8 @@ two-point law +-c: every even moment is c^n)."""
 import sympy
 
 from mesacheck.setting.distributions import parse_dist
-from mesacheck.symbolic.capability import asymptotic_excess, coordinate_sums
+from mesacheck.symbolic.capability import (asymptotic_excess, coordinate_moments, coordinate_sums,
+                                          nonzero_total, ratio_value)
 from mesacheck.symbolic.symbols import d as D_SYMBOL
 
 R = sympy.Rational
@@ -36,3 +37,32 @@ def test_asymptotic_excess_by_hand():
     mix = parse_dist("mixture:1/2*[1,2]+1/2*[-1,-2]")
     assert asymptotic_excess(mix, 2, (1, R(1, 4))) == 0
     assert asymptotic_excess(mix, 2, R(1, 2)) == R(1, 4) * 65 - 17 + 5
+
+
+# -- the ratio's denominator and value (sum_j P(x_j != 0), sum_j u_j M2_j / that) -------------------
+# sparse:c=2 puts c s e_k, k uniform: P(x_j != 0) = 1/d, E x_j^2 = 4/d, so sum_j P(x_j != 0) = 1
+# and S2 = 4 for every d. The mixture below has zeros in both coordinates, unequally often:
+# P(x_1 != 0) = 3/4, P(x_2 != 0) = 1/2; E x_1^2 = (1 + 1 + 4)/4, E x_2^2 = (4 + 4)/4.
+ZEROS = "mixture:1/4*[1,0]+1/4*[-1,0]+1/4*[0,2]+1/4*[2,-2]"
+
+
+def test_nonzero_total():
+    D = D_SYMBOL
+    assert nonzero_total(parse_dist("sparse:c=2"), 3) == 1
+    assert sympy.simplify(nonzero_total(parse_dist("sparse:c=2"), D) - 1) == 0
+    assert sympy.simplify(nonzero_total(parse_dist("gaussian:sigma=1"), D) - D) == 0
+    assert nonzero_total(parse_dist("gaussian:sigma=1"), 3) == 3
+    assert nonzero_total(parse_dist(ZEROS), 2) == R(5, 4)
+
+
+def test_coordinate_moments_per_coordinate():
+    assert coordinate_moments(parse_dist(ZEROS), 2) == {2: (R(3, 2), 2), 4: (R(9, 2), 8), 6: (R(33, 2), 32)}
+
+
+def test_ratio_value():
+    D = D_SYMBOL
+    # sum_j u_j M2_j / sum_j P(x_j != 0)
+    assert ratio_value(parse_dist(ZEROS), 2, (1, R(1, 4))) == (R(3, 2) + R(1, 4) * 2) / R(5, 4)
+    assert ratio_value(parse_dist(ZEROS), 2, R(1, 2)) == (R(3, 2) + 2) / 2 / R(5, 4)
+    assert sympy.simplify(ratio_value(parse_dist("sparse:c=2"), D, R(1, 5)) - R(4, 5)) == 0
+    assert sympy.simplify(ratio_value(parse_dist("gaussian:sigma=2"), D, R(1, 20)) - R(1, 5)) == 0
