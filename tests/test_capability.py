@@ -1,10 +1,10 @@
-"""Moment sums and the asymptotic excess E_inf(u) of mesacheck/symbolic/capability.py, against
-moments worked out by hand (N(0, s^2): E x^2 = s^2, E x^4 = 3 s^4, E x^6 = 15 s^6; a symmetric
-two-point law +-c: every even moment is c^n)."""
+"""Moment sums, the asymptotic excess E_inf(u), the ratio and the recovery verdict of
+mesacheck/symbolic/capability.py, against moments worked out by hand (N(0, s^2): E x^2 = s^2,
+E x^4 = 3 s^4, E x^6 = 15 s^6; a symmetric two-point law +-c: every even moment is c^n)"""
 import sympy
 
 from mesacheck.setting.distributions import parse_dist
-from mesacheck.symbolic.capability import (asymptotic_excess, coordinate_moments, coordinate_sums,
+from mesacheck.symbolic.capability import (_verdict, asymptotic_excess, coordinate_moments, coordinate_sums,
                                           nonzero_total, ratio_value)
 from mesacheck.symbolic.symbols import d as D_SYMBOL
 
@@ -66,3 +66,42 @@ def test_ratio_value():
     assert ratio_value(parse_dist(ZEROS), 2, R(1, 2)) == (R(3, 2) + 2) / 2 / R(5, 4)
     assert sympy.simplify(ratio_value(parse_dist("sparse:c=2"), D, R(1, 5)) - R(4, 5)) == 0
     assert sympy.simplify(ratio_value(parse_dist("gaussian:sigma=2"), D, R(1, 20)) - R(1, 5)) == 0
+
+
+# -- the recovery verdict: E_inf == 0 ? ------------------------------------------------------------
+# H_8 = 761/280 kept unevaluated: sign_for_valid_T_d hides H_n behind a positive symbol, so it
+# cannot sign sqrt(H_8) - 1 (a closed number, 0.6486...), and _verdict falls back to 60 digits.
+H8 = sympy.harmonic(8, evaluate=False)
+
+
+def test_verdict_exact_value():
+    assert _verdict(sympy.Integer(0), True) == "yes"
+    assert _verdict(R(1, 10**30), True) == "no"
+    assert _verdict(-R(1, 10**30), True) == "no"  # E_inf >= 0, but any nonzero value is no recovery
+    assert _verdict(sympy.Symbol("q") ** 2 + 1, True) == "undecided"  # not a number: not signed
+
+
+def test_verdict_closed_number_sympy_cannot_sign():
+    assert _verdict(sympy.sqrt(H8) - 1, True) == "no"
+    assert _verdict(1 - sympy.sqrt(H8), True) == "no"
+    assert _verdict(H8 - R(761, 280), True) == "undecided"  # zero to 60 digits: not decided
+
+
+def test_verdict_certified_numeric_value():
+    # a numeric u (not exact): E_inf above 1e-15 is 'no'; at or below, or symbolic, 'undecided'
+    assert _verdict(R(1, 10**14), False) == "no"
+    assert _verdict(sympy.Float("1e-15"), False) == "undecided"
+    assert _verdict(R(1, 10**16), False) == "undecided"
+    assert _verdict(sympy.Integer(0), False) == "undecided"
+    assert _verdict(sympy.Symbol("q") ** 2 + 1, False) == "undecided"
+
+
+def test_verdict_decides_at_its_stated_precision():
+    # The thresholds as exact binary numbers: a value a fraction of a double's ulp above one is
+    # above it at the 40 digits of a numeric verdict and the 60 of a closed form's, not at 15.
+    t15 = sympy.Rational(sympy.Float("1e-15"))
+    assert _verdict(t15 + t15 / 2**55, False) == "no"
+    assert _verdict(t15, False) == "undecided"
+    t40 = sympy.Rational(sympy.Float("1e-40"))
+    assert _verdict(H8 - R(761, 280) + t40 + t40 / 2**55, True) == "no"
+    assert _verdict(H8 - R(761, 280) + t40, True) == "undecided"
