@@ -4,8 +4,8 @@ E x^4 = 3 s^4, E x^6 = 15 s^6; a symmetric two-point law +-c: every even moment 
 import sympy
 
 from mesacheck.setting.distributions import parse_dist
-from mesacheck.symbolic.capability import (_verdict, asymptotic_excess, coordinate_moments, coordinate_sums,
-                                          nonzero_total, ratio_value)
+from mesacheck.symbolic.capability import (_verdict, asymptotic_excess, coordinate_sums, nonzero_total,
+                                          ratio_value)
 from mesacheck.symbolic.symbols import d as D_SYMBOL
 
 R = sympy.Rational
@@ -53,10 +53,6 @@ def test_nonzero_total():
     assert sympy.simplify(nonzero_total(parse_dist("gaussian:sigma=1"), D) - D) == 0
     assert nonzero_total(parse_dist("gaussian:sigma=1"), 3) == 3
     assert nonzero_total(parse_dist(ZEROS), 2) == R(5, 4)
-
-
-def test_coordinate_moments_per_coordinate():
-    assert coordinate_moments(parse_dist(ZEROS), 2) == {2: (R(3, 2), 2), 4: (R(9, 2), 8), 6: (R(33, 2), 32)}
 
 
 def test_ratio_value():
