@@ -143,6 +143,15 @@ def test_run_check_records_an_outcome():
     assert 0.0 <= c.seconds < 60
 
 
+def test_run_check_records_the_time_the_check_took():
+    import time
+
+    start = time.perf_counter()
+    c = run_check("C9", "C9.a", "s", "numeric", "r1", "r2", "t", lambda: (time.sleep(0.01), (True, ""))[1])
+    elapsed = time.perf_counter() - start
+    assert 0.005 <= c.seconds <= elapsed  # the sleep is inside the check, the check inside the call
+
+
 def test_run_check_accepts_a_pair_and_makes_passed_a_bool():
     c = run_check("C9", "C9.a", "s", "numeric", "r1", "r2", "t", lambda: (1, "one"))
     assert c.passed is True and c.status == "pass" and c.detail == "one"
@@ -160,6 +169,16 @@ def test_run_check_exception_records_type_message_and_place():
     assert (c.passed, c.status) == (None, "failed")
     assert c.detail == f"ZeroDivisionError: nope (at test_verdict.py:{line})"
     assert c.compared == () and c.false_failure is None
+
+
+def test_run_check_exception_in_a_file_without_a_folder():
+    """A frame whose file name has no '/' (e.g. '<frozen ...>', '<string>') is named as it is."""
+    def boom():
+        raise ZeroDivisionError("nope")
+
+    boom.__code__ = boom.__code__.replace(co_filename="bare.py")
+    c = run_check("C9", "C9.a", "s", "numeric", "r1", "r2", "t", boom)
+    assert c.detail == f"ZeroDivisionError: nope (at bare.py:{boom.__code__.co_firstlineno + 1})"
 
 
 def test_run_check_undefined_and_timeout():
@@ -275,6 +294,20 @@ def test_derivation_kept_or_recorded():
         "C9", "C9.derive", "derive limit3", "symbolic", "the derivation", "-", "exact", "failed", None)
     assert c.detail.startswith("KeyError: 'stationary' (at ")
     assert c.seconds >= 0 and rep.derivations == [("limit", "DER")] and rep.verdict == "FAIL"
+
+
+def test_derivation_failure_records_the_time_it_took():
+    import time
+
+    def broken():
+        raise KeyError("x")
+
+    rep = ClaimReport("C9", "t")
+    start = time.perf_counter()
+    rep.derivation("limit", broken)
+    elapsed = time.perf_counter() - start
+    # the check's seconds are those of this call (not a clock reading), whatever the machine's speed
+    assert 0 <= rep.checks[0].seconds <= elapsed
 
 
 def test_derivation_uses_the_report_budget():
@@ -406,6 +439,16 @@ def test_format_table_clips_long_cells():
     assert detail == "      " + "d" * 397 + "..."
     assert lines[-1] == ("Monte Carlo checks: 0; probability that any of them fails although its claim holds "
                          "<= 0.0e+00 (union bound)")
+
+
+def test_format_table_clips_compared_values_at_sixty_characters():
+    rep = ClaimReport("C9", "t")
+    rep.checks.append(_check(status="pass", passed=True, compared=(
+        ("q", "v" * 60, "w" * 60), ("p", "v" * 61, "w" * 61))))
+    lines = [ln for ln in format_table([rep], timings=False).split("\n") if ln.startswith("      q")
+             or ln.startswith("      p")]
+    assert lines == ["      q: " + "v" * 60 + " | " + "w" * 60,
+                     "      p: " + "v" * 57 + "... | " + "w" * 57 + "..."]
 
 
 def test_format_table_of_no_checks():
