@@ -221,9 +221,9 @@ class ClaimReport:
             out["seconds"] = round(self.seconds, 3)
         return out
 
-    def table(self, width=None):
+    def table(self):
         """Plain-text table of this claim's checks (see :func:`format_table`)."""
-        return format_table([self], width)
+        return format_table([self])
 
 
 def _clip(text, n):
@@ -235,8 +235,9 @@ def family_false_failure(reports):
     return sum(r.false_failure for r in reports)
 
 
-def format_table(reports, width=None, timings=True):
-    """One plain-text table over several claim reports, with a summary line per claim."""
+def format_table(reports, timings=True):
+    """One plain-text table over several claim reports, with a summary line per claim; each cell is
+    clipped at 44 characters, so a row is at most about 5 x 46 characters wide."""
     heads = ("check", "method", "result", "tolerance", "time")
     rows = [(c.id, c.method, c.status.upper(), c.tolerance, f"{c.seconds:.2f}s" if timings else "")
             for rep in reports for c in rep.checks]
