@@ -363,14 +363,15 @@ def _summarise_start(exp, dist, init, sims, stats, th, T_, epochs):
         with np.errstate(all="ignore"):
             pgd_gap_se = np.abs(ab.mean(0) - pgd_ab) / (across / math.sqrt(R))
         gap_method = SE_GAP_ACROSS.format(R=R, dof=R - 1)
+    # the final a*b against population GD: the runs' trajectory SE where it exists
+    se_pgd = traj_final / math.sqrt(R) if traj_final is not None else se_traj
     final = {
         "ab": ab_final, "ab_T": th["ab_T"], "ab_inf": th["ab_inf"], "flow_ab": flow_final, "popgd_ab": pgd_final,
         "se": se_single, "se_of_mean": se_mean, "se_sandwich": sandwich,
         "se_across": float(across[-1]) if across is not None else None,
         "dev_exact_se": _ratio(ab_final - th["ab_T"], se_mean) if exp.reduced_flow_exact else None,
         "dev_flow_se": _ratio(ab_final - flow_final, se_traj) if flow_final is not None else None,
-        "dev_popgd_se": (_ratio(ab_final - pgd_final, traj_final / math.sqrt(R)) if traj_final is not None
-                         else _ratio(ab_final - pgd_final, se_traj)) if pgd_final is not None else None,
+        "dev_popgd_se": _ratio(ab_final - pgd_final, se_pgd) if pgd_final is not None else None,
         "popgd_gap_se_max": _worst(pgd_gap_se), "popgd_gap_epoch": _worst_epoch(pgd_gap_se, epoch),
         "diag_gap_se_max": _worst(diag_gap_se), "diag_popgd_se_max": _worst(diag_popgd_se),
         "popgd_gap_method": gap_method,

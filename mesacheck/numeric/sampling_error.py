@@ -105,14 +105,14 @@ def _per_sequence_gradients(stats, a, b):
     return np.concatenate([ga, gb], axis=1), Ga.mean(0), q.mean(0)
 
 
-def _mean_hessian(stats, a, b, Ga, q):
-    """Hessian in (a, b) of the mean diagonal loss; Ga = mean_s G_s a, q = mean_s a^T G_s[r] a."""
-    G, h, _ = stats
+def _mean_hessian(Gm, hm, a, b, Ga, q):
+    """Hessian in (a, b) of the mean diagonal loss; Gm, hm = mean_s G_s, h_s (computed once by the
+    caller), Ga = mean_s G_s a, q = mean_s a^T G_s[r] a."""
     d = a.shape[0]
     H = np.zeros((2 * d, 2 * d))
-    H[:d, :d] = np.einsum("rkl,r->kl", G.mean(0), b * b)
+    H[:d, :d] = np.einsum("rkl,r->kl", Gm, b * b)
     H[d:, d:] = np.diag(q)
-    H[:d, d:] = (2 * b[None, :] * Ga.T) - h.mean(0).T
+    H[:d, d:] = (2 * b[None, :] * Ga.T) - hm.T
     H[d:, :d] = H[:d, d:].T
     return H
 
@@ -131,7 +131,7 @@ def ab_standard_error(stats, a, b):
     if m < 2:
         raise InputError("the standard error needs at least 2 sequences")
     g, Ga, q = _per_sequence_gradients(stats, a, b)
-    H = _mean_hessian(stats, a, b, Ga, q)
+    H = _mean_hessian(G.mean(0), h.mean(0), a, b, Ga, q)
     n = np.concatenate([a, -b])
     proj = np.eye(2 * d) - np.outer(n, n) / max(float(n @ n), 1e-300)
     Hp = np.linalg.pinv(proj @ H @ proj, rcond=1e-10, hermitian=True)
@@ -184,6 +184,7 @@ def trajectory_standard_error(stats, init, lr, epochs):
         raise InputError("the standard error needs at least 2 sequences")
     a = np.full(d, float(init[0]))
     b = np.full(d, float(init[1]))
+    Gm, hm = G.mean(0), h.mean(0)
     D = np.zeros((m, 2 * d))
     ab = np.empty(epochs + 1)
     se = np.zeros(epochs + 1)
@@ -191,7 +192,7 @@ def trajectory_standard_error(stats, init, lr, epochs):
     for k in range(epochs):
         g, Ga, q = _per_sequence_gradients(stats, a, b)
         gbar = g.mean(0)
-        H = _mean_hessian(stats, a, b, Ga, q)
+        H = _mean_hessian(Gm, hm, a, b, Ga, q)
         D -= lr * (D @ H + (g - gbar))  # H is symmetric: row s becomes (I - lr H) D_s - lr (g_s - gbar)
         a = a - lr * gbar[:d]
         b = b - lr * gbar[d:]

@@ -39,7 +39,7 @@ _FACTOR_MAX_DIGITS = 40
 
 def _factor(e):
     """``sympy.factor`` for display, or ``sympy.factor_terms`` when a coefficient is huge."""
-    e = sympy.sympify(e)
+    e = sympy.sympify(e, strict=True)  # engine expressions and numbers only
     big = any(max(abs(r.p), abs(r.q)) >= 10**_FACTOR_MAX_DIGITS for r in e.atoms(sympy.Rational))
     return sympy.factor_terms(e) if big else sympy.factor(e)
 
